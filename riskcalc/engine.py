@@ -1,0 +1,169 @@
+"""The only module that touches durable_rules. It evaluates a batch of facts and reports which rules fired.
+
+durable_rules 2.0.28 is unmaintained and has sharp edges; each is handled here, once:
+
+- facts, not events: ``assert_facts`` fires every matching rule (an event would be used up by one rule);
+- a catch-all sentinel rule handles every fact, so no fact is left unmatched (an unmatched fact raises and
+  takes a state slot that cannot be freed), and its firing proves each fact was evaluated;
+- each evaluation gets a fresh session id whose state is deleted afterwards (a ruleset holds 1024 at most);
+- the Host's two background timer threads are switched off (they race with calls) and every call is made
+  under one lock;
+- one Host per rulebook per process, built on first use (a ruleset name can be registered only once, and
+  Streamlit re-runs its script on every change);
+- actions only record (fact, rule id) in Python; an exception inside one, which durable_rules swallows into the
+  session state, is raised again as `EngineError`;
+- the JSON that durable_rules writes is made parseable by it: its C parser rejects exponents without a
+  fraction (``1e-05``), so they are written as ``1.0e-05``; values keep their exact binary value;
+- every rule tests the positive discriminator ``kind == "patient"``, so no rule can match the session state
+  that durable_rules re-asserts after each action (a rule testing only absence would loop forever).
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import re
+import threading
+from typing import Any
+
+from durable import engine as durable_engine
+
+from riskcalc.conditions import to_durable
+from riskcalc.rulebook import Rule, Rulebook, RulebookError
+
+SENTINEL = "__sentinel__"
+_DISCRIMINATOR = {"kind": "patient"}
+# A fact is either the case itself or a probe: the case with one pending result filled in. Probes only need
+# the rules that raise grouping signals; every other rule (explanations, notes) is limited to the case, which
+# keeps the number of rule firings, the engine's main cost, low.
+CASE, PROBE = "case", "probe"
+# A number token in exponent form without a fraction, e.g. 1e-05 or -5e-324, standing between JSON delimiters.
+_BARE_EXPONENT = re.compile(r"(?<=[:\[,\s])(-?\d+)([eE][-+]?\d+)(?=[,\]}\s])")
+
+
+class EngineError(RuntimeError):
+    """The engine failed to evaluate a fact; no partial or silent result is ever returned."""
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
+class _DurableJson:
+    """Stands in for the json module inside durable_rules so that every number it writes can be parsed."""
+
+    loads = staticmethod(json.loads)
+
+    @staticmethod
+    def dumps(obj: Any, **kwargs: Any) -> str:
+        # durable_rules calls this once per rule firing; a shared encoder avoids building one per call.
+        text = _ENCODER.encode(obj) if kwargs == {"ensure_ascii": False} else json.dumps(obj, **kwargs)
+        if "e-" in text or "e+" in text or "E" in text:
+            text = _BARE_EXPONENT.sub(r"\1.0\2", text)
+        return text
+
+
+durable_engine.json = _DurableJson  # type: ignore[attr-defined]
+
+
+class _QuietHost(durable_engine.Host):
+    """A Host without background timer threads: riskcalc uses no timers, and the threads race with calls."""
+
+    def _run(self) -> None:
+        return None
+
+
+class RuleEngine:
+    """One compiled rulebook registered in its own quiet Host, safe to share between threads."""
+
+    def __init__(self, rulebook: Rulebook) -> None:
+        self.rulebook = rulebook
+        self._ruleset = f"{rulebook.model_id}_{rulebook.version.replace('.', '_')}"
+        self._lock = threading.Lock()
+        self._sessions = itertools.count(1)
+        self._fired: list[tuple[int, str]] = []
+        self._host = _QuietHost()
+        try:
+            self._host.register_rulesets({self._ruleset: self._definition(rulebook.rules)})
+        except Exception as error:
+            raise self._locate_rejected_rule(error) from None
+
+    def _record(self, rule_id: str):  # noqa: ANN202 - durable_rules calls this with its closure object
+        def action(closure: Any) -> None:
+            self._fired.append((closure.m.case, rule_id))
+
+        return action
+
+    def _definition(self, rules: tuple[Rule, ...]) -> dict[str, Any]:
+        definition: dict[str, Any] = {
+            rule.id: {
+                "all": [{"m": {"$and": [*self._discriminators(rule), to_durable(rule.condition)]}}],
+                "run": self._record(rule.id),
+            }
+            for rule in rules
+        }
+        # Lowest priority runs last; it matches every fact, so none is ever left unhandled.
+        definition[SENTINEL] = {"pri": 1_000_000, "all": [{"m": dict(_DISCRIMINATOR)}], "run": self._record(SENTINEL)}
+        # durable_rules deletes 'run' from the dict it is given, so it must never see a shared one.
+        return copy.deepcopy(definition)
+
+    @staticmethod
+    def _discriminators(rule: Rule) -> list[dict[str, str]]:
+        return [dict(_DISCRIMINATOR)] if rule.signals else [dict(_DISCRIMINATOR), {"role": CASE}]
+
+    def _locate_rejected_rule(self, error: Exception) -> RulebookError:
+        """durable_rules names no rule when it rejects a ruleset; find the first one it rejects alone."""
+        for index, rule in enumerate(self.rulebook.rules):
+            probe = _QuietHost()
+            try:
+                probe.register_rulesets({f"probe_{index}": self._definition((rule,))})
+            except Exception as rule_error:
+                return RulebookError(rule.source, f"durable_rules rejects the condition: {rule_error}", rule.id)
+        return RulebookError(self.rulebook.files[0], f"durable_rules rejects the rulebook: {error}")
+
+    def evaluate(self, facts: list[dict[str, Any]], probes: list[dict[str, Any]] = ()) -> list[frozenset[str]]:  # type: ignore[assignment]
+        """Assert the case facts and probe facts in one fresh session; return, per fact (cases first, then
+        probes), the ids of the rules that fired. On probes only signal-raising rules fire."""
+        if not facts and not probes:
+            return []
+        facts = [{**fact, "role": CASE} for fact in facts] + [{**probe, "role": PROBE} for probe in probes]
+        sid = str(next(self._sessions))
+        payload = [{**fact, **_DISCRIMINATOR, "case": case, "sid": sid} for case, fact in enumerate(facts)]
+        with self._lock:
+            self._fired = []
+            try:
+                self._host.assert_facts(self._ruleset, payload)
+                state = self._host.get_state(self._ruleset, sid)
+            except Exception as error:
+                raise EngineError(f"durable_rules failed to evaluate the case: {error}") from error
+            finally:
+                self._delete_session(sid)
+            fired = self._fired
+        if isinstance(state, dict) and state.get("exception"):
+            raise EngineError(f"a rule action failed inside durable_rules: {state['exception']}")
+        per_case: list[set[str]] = [set() for _ in facts]
+        for case, rule_id in fired:
+            per_case[case].add(rule_id)
+        for case, rule_ids in enumerate(per_case):
+            if SENTINEL not in rule_ids:
+                raise EngineError(f"fact {case} was not evaluated by durable_rules (its sentinel rule did not fire)")
+            rule_ids.discard(SENTINEL)
+        return [frozenset(rule_ids) for rule_ids in per_case]
+
+    def _delete_session(self, sid: str) -> None:
+        try:
+            self._host.delete_state(self._ruleset, sid)
+        except Exception as error:  # a session that cannot be freed would exhaust the 1024-slot pool
+            raise EngineError(f"durable_rules could not delete session {sid}: {error}") from error
+
+
+_engines: dict[str, RuleEngine] = {}
+_engines_lock = threading.Lock()
+
+
+def engine_for(rulebook_loader: Any, model_id: str) -> RuleEngine:
+    """The process-wide engine of one model, built on first use (reruns and threads share it)."""
+    with _engines_lock:
+        if model_id not in _engines:
+            _engines[model_id] = RuleEngine(rulebook_loader(model_id))
+        return _engines[model_id]
