@@ -43,13 +43,18 @@ class RulebookError(Exception):
         super().__init__(f"{where}: {message}")
 
 
+_display_base: list[Path] = []  # the folder holding rules/ while a rulebook loads
+
+
 def _shown(file: Path | str) -> str:
-    """A file name as a reader would type it: relative to the working directory when it lies below it."""
-    path = Path(file)
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+    """A file name as a reader would look for it, e.g. 'rules/ball_illustrative/adult.yaml'."""
+    path = Path(file).resolve()
+    for base in (*_display_base, Path.cwd()):
+        try:
+            return str(path.relative_to(base))
+        except ValueError:
+            continue
+    return str(path)
 
 
 # ---- the shape of the files (extra keys are errors, so typos cannot pass silently) ----------------------
@@ -387,7 +392,15 @@ def _check_pending(model: ModelSpec, path: Path) -> dict[str, tuple[Any, ...]]:
 
 def load_rulebook(model_id: str = DEFAULT_MODEL, root: Path | None = None) -> Rulebook:
     """Load and check one model's rule files; raise RulebookError on the first fault."""
-    root = root or rules_root()
+    root = (root or rules_root()).resolve()
+    _display_base[:] = [root.parent]
+    try:
+        return _load(model_id, root)
+    finally:
+        _display_base.clear()
+
+
+def _load(model_id: str, root: Path) -> Rulebook:
     references = load_references(root / "references.yaml")
     model_dir = root / model_id
     model_path = model_dir / "model.yaml"

@@ -1,0 +1,250 @@
+"""Assess a file of cases row by row (CSV or JSON Lines), keeping every row in the output.
+
+Rows stream through one at a time, so memory does not grow with the file. A bad row gets an ``error`` naming
+the field and the rule it broke; the good rows around it are always written. Column names are Patient fields or
+their friendly alternatives (see riskcalc.units); a few pass-through columns (``id``, ``name``, ...) are copied.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from riskcalc.api import assess
+from riskcalc.models import Assessment, Patient
+from riskcalc.units import ALIASES, InputError, patient_from
+
+PASS_THROUGH = ("id", "case_id", "name", "label", "comment")
+RESULT_COLUMNS = (
+    "group",
+    "provisional",
+    "possible_groups",
+    "pending",
+    "branch",
+    "nci_risk",
+    "fired_rules",
+    "model_version",
+    "error",
+)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class BatchFileError(Exception):
+    """The file as a whole cannot be read (format, encoding, header); no row was assessed."""
+
+
+@dataclass
+class BatchSummary:
+    rows: int = 0
+    assessed: int = 0
+    failed: int = 0
+
+
+def file_format(path: Path, override: str | None = None) -> str:
+    if override:
+        return override
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return "csv"
+    if suffix in (".jsonl", ".ndjson", ".jsonlines"):
+        return "jsonl"
+    raise BatchFileError(f"{path}: cannot tell the format from the extension {suffix!r}; use --format csv|jsonl")
+
+
+def known_columns() -> set[str]:
+    return {*Patient.model_fields, *ALIASES, *PASS_THROUGH}
+
+
+def _check_header(header: list[str]) -> None:
+    if not header or all(not name.strip() for name in header):
+        raise BatchFileError("the CSV file has no header row")
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            raise BatchFileError(f"column {name!r} appears twice in the header")
+        seen.add(name)
+    unknown = [name for name in header if name not in known_columns()]
+    if unknown:
+        raise BatchFileError(f"unknown column(s) {', '.join(map(repr, unknown))}; known: {', '.join(sorted(known_columns()))}")
+
+
+def open_csv(stream: TextIO) -> tuple[list[str], Iterator[tuple[int, dict[str, Any] | None, str | None]]]:
+    """Read and check the header; return it with an iterator of (line number, row, error) per data row."""
+    reader = csv.reader(stream)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise BatchFileError("the file is empty") from None
+    header = [name.strip() for name in header]
+    _check_header(header)
+
+    def rows() -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
+        for row in reader:
+            if not row or all(not cell.strip() for cell in row):
+                continue  # blank lines carry no case
+            if len(row) != len(header):
+                yield reader.line_num, dict(zip(header, row)), f"row has {len(row)} cells, the header has {len(header)}"
+            else:
+                yield reader.line_num, dict(zip(header, row)), None
+
+    return header, rows()
+
+
+def read_jsonl(stream: TextIO) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
+    any_line = False
+    for line_number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        any_line = True
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as error:
+            yield line_number, None, f"not valid JSON: {error.msg}"
+            continue
+        if not isinstance(row, dict):
+            yield line_number, None, "a line must be a JSON object"
+            continue
+        yield line_number, row, None
+    if not any_line:
+        raise BatchFileError("the file is empty")
+
+
+def _safe_cell(value: Any) -> Any:
+    """Neutralise text a spreadsheet would run as a formula (a leading ' keeps it text)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        try:
+            float(value)
+            return value
+        except ValueError:
+            return "'" + value
+    return value
+
+
+def result_fields(assessment: Assessment | None, error: str | None) -> dict[str, Any]:
+    if assessment is None:
+        return {**{column: "" for column in RESULT_COLUMNS}, "error": error or ""}
+    return {
+        "group": assessment.group.value,
+        "provisional": str(assessment.provisional).lower(),
+        "possible_groups": ",".join(group.value for group in assessment.possible_groups),
+        "pending": ",".join(assessment.pending),
+        "branch": assessment.branch.value,
+        "nci_risk": assessment.nci_risk.value if assessment.nci_risk else "",
+        "fired_rules": ",".join(assessment.fired_rules),
+        "model_version": f"{assessment.model_id} {assessment.model_version}",
+        "error": "",
+    }
+
+
+def assess_row(row: dict[str, Any] | None, read_error: str | None) -> tuple[Assessment | None, str | None]:
+    if read_error:
+        return None, read_error
+    assert row is not None
+    fields = {name: value for name, value in row.items() if name not in PASS_THROUGH}
+    try:
+        return assess(patient_from(fields)), None
+    except InputError as error:
+        return None, str(error)
+
+
+class _Progress:
+    """A one-line progress counter on a terminal; silent otherwise."""
+
+    def __init__(self, stream: TextIO, total: int | None, enabled: bool) -> None:
+        self.stream, self.total, self.enabled = stream, total, enabled
+        self.last = 0.0
+
+    def update(self, summary: BatchSummary, final: bool = False) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if not final and now - self.last < 0.2:
+            return
+        self.last = now
+        share = f" {100 * summary.rows / self.total:5.1f}%" if self.total else ""
+        self.stream.write(f"\r{summary.rows} rows{share}  ok {summary.assessed}  errors {summary.failed}")
+        if final:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def _count_lines(path: Path) -> int | None:
+    try:
+        with path.open("rb") as stream:
+            return max(sum(1 for _ in stream) - 1, 1)
+    except OSError:
+        return None
+
+
+def run_batch(source: Path, target: Path, fmt_in: str | None = None, fmt_out: str | None = None,
+              progress: bool | None = None) -> BatchSummary:
+    """Assess every row of `source` into `target`; raise BatchFileError if the file as a whole is unusable."""
+    fmt_in = file_format(source, fmt_in)
+    fmt_out = file_format(target, fmt_out) if fmt_out or target.suffix else fmt_in
+    show = sys.stderr.isatty() if progress is None else progress
+    bar = _Progress(sys.stderr, _count_lines(source) if show else None, show)
+    summary = BatchSummary()
+    try:
+        stream = source.open(encoding="utf-8-sig", newline="")
+    except OSError as error:
+        raise BatchFileError(f"{source}: cannot open: {error.strerror}") from None
+    with stream, target.open("w", encoding="utf-8", newline="") as out:
+        try:
+            if fmt_in == "csv":
+                columns, rows = open_csv(stream)
+            else:
+                columns, rows = [*Patient.model_fields, *ALIASES, *PASS_THROUGH], read_jsonl(stream)
+            writer = _Writer(out, fmt_out, columns)
+            for line, row, read_error in rows:
+                assessment, error = assess_row(row, read_error)
+                summary.rows += 1
+                if assessment is None:
+                    summary.failed += 1
+                    error = f"line {line}: {error}"
+                else:
+                    summary.assessed += 1
+                writer.write(line, row or {}, assessment, error)
+                bar.update(summary)
+        except UnicodeDecodeError as error:
+            raise BatchFileError(f"{source}: not UTF-8 text (byte {error.start}): save the file as UTF-8") from None
+    bar.update(summary, final=True)
+    return summary
+
+
+class _Writer:
+    """Writes one output record per input row, in the output format."""
+
+    def __init__(self, out: TextIO, fmt: str, input_columns: list[str]) -> None:
+        self.out, self.fmt = out, fmt
+        if fmt == "csv":
+            self.csv = csv.DictWriter(out, fieldnames=["line", *input_columns, *RESULT_COLUMNS], restval="", extrasaction="ignore")
+            self.csv.writeheader()
+
+    def write(self, line: int, row: dict[str, Any], assessment: Assessment | None, error: str | None) -> None:
+        if self.fmt == "jsonl":
+            record = {
+                "line": line,
+                "input": row,
+                "assessment": assessment.model_dump(mode="json") if assessment else None,
+                "error": error,
+            }
+            self.out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            return
+        cells: dict[str, Any] = {name: _safe_cell(_flat(value)) for name, value in row.items() if name not in RESULT_COLUMNS}
+        cells.update(result_fields(assessment, error))
+        cells["error"] = _safe_cell(cells["error"])
+        self.csv.writerow({"line": line, **cells})
+
+
+def _flat(value: Any) -> Any:
+    if isinstance(value, list):
+        return ",".join(str(item) for item in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return value

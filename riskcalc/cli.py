@@ -1,0 +1,123 @@
+"""The `riskcalc` command line: assess one case, assess a file of cases, print the input schema.
+
+Exit codes: 0 success; 1 a batch finished but some rows failed (every row is still in the output);
+2 unusable input (a bad value, an unreadable or malformed file, a usage error); 3 the rule files or the
+engine failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from riskcalc.api import assess
+from riskcalc.batch import BatchFileError, run_batch
+from riskcalc.engine import EngineError
+from riskcalc.explain import to_text
+from riskcalc.models import Patient
+from riskcalc.rulebook import RulebookError
+from riskcalc.units import ALIASES, InputError, patient_from
+
+EXIT_OK, EXIT_ROWS_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _add_patient_flags(parser: argparse.ArgumentParser) -> None:
+    fields = parser.add_argument_group("case (one flag per Patient field; units as in `riskcalc schema`)")
+    for name, info in Patient.model_fields.items():
+        if name == "testicular_involvement":
+            fields.add_argument(_flag(name), dest=name, nargs="?", const="true", metavar="yes|no", help=info.description)
+        else:
+            fields.add_argument(_flag(name), dest=name, metavar="VALUE", help=info.description)
+    friendly = parser.add_argument_group("the same fields in other units (converted exactly)")
+    for name, alias in ALIASES.items():
+        friendly.add_argument(_flag(name), dest=name, metavar="VALUE", help=f"{alias.field} given in {alias.unit}")
+    parser.add_argument("--input", metavar="FILE", help="read the case from a JSON object in FILE ('-' for stdin)")
+
+
+def _case_from(args: argparse.Namespace) -> dict[str, Any]:
+    names = [*Patient.model_fields, *ALIASES]
+    flags = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+    if args.input:
+        text = sys.stdin.read() if args.input == "-" else Path(args.input).read_text(encoding="utf-8")
+        try:
+            document = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise InputError("--input", f"not valid JSON: {error.msg} (line {error.lineno})") from None
+        if not isinstance(document, dict):
+            raise InputError("--input", "must be a JSON object of Patient fields")
+        return {**document, **flags}
+    return flags
+
+
+def _assess(args: argparse.Namespace) -> int:
+    try:
+        patient = patient_from(_case_from(args))
+    except (InputError, OSError) as error:
+        print(f"riskcalc: invalid input: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    assessment = assess(patient)
+    print(assessment.model_dump_json(indent=2) if args.json else to_text(assessment))
+    return EXIT_OK
+
+
+def _batch(args: argparse.Namespace) -> int:
+    progress = False if args.no_progress else None
+    try:
+        summary = run_batch(Path(args.source), Path(args.output), args.format, args.output_format, progress)
+    except BatchFileError as error:
+        print(f"riskcalc: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"{summary.rows} rows: {summary.assessed} assessed, {summary.failed} failed -> {args.output}", file=sys.stderr)
+    return EXIT_ROWS_FAILED if summary.failed else EXIT_OK
+
+
+def _schema(_: argparse.Namespace) -> int:
+    schema = Patient.model_json_schema()
+    schema["x-friendly-units"] = {name: {"field": alias.field, "unit": alias.unit} for name, alias in ALIASES.items()}
+    print(json.dumps(schema, indent=2))
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="riskcalc",
+        description="Educational B-ALL risk stratification (illustrative; never a treatment recommendation).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    one = commands.add_parser("assess", help="assess one case and explain the result")
+    _add_patient_flags(one)
+    one.add_argument("--json", action="store_true", help="print the full assessment as JSON")
+    one.set_defaults(run=_assess)
+
+    many = commands.add_parser("batch", help="assess every row of a CSV or JSON Lines file")
+    many.add_argument("source", metavar="IN", help="input file (.csv, .jsonl)")
+    many.add_argument("-o", "--output", required=True, metavar="OUT", help="output file (.csv, .jsonl)")
+    many.add_argument("--format", choices=["csv", "jsonl"], help="input format, if the extension does not say")
+    many.add_argument("--output-format", choices=["csv", "jsonl"], help="output format, if the extension does not say")
+    many.add_argument("--no-progress", action="store_true", help="no progress line, even on a terminal")
+    many.set_defaults(run=_batch)
+
+    schema = commands.add_parser("schema", help="print the JSON Schema of a case (fields, units, ranges, codes)")
+    schema.set_defaults(run=_schema)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except (RulebookError, EngineError) as error:
+        print(f"riskcalc: {error}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

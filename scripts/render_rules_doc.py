@@ -1,0 +1,118 @@
+"""Write docs/rules.md from the rule files: every rule, its condition, effect, evidence and sources.
+
+    .venv/bin/python scripts/render_rules_doc.py          # rewrite docs/rules.md
+    .venv/bin/python scripts/render_rules_doc.py --check  # exit 1 if docs/rules.md is stale
+
+A test runs the check, so the page cannot drift from rules/.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from riskcalc.conditions import describe  # noqa: E402
+from riskcalc.rulebook import Rule, Rulebook, load_rulebook  # noqa: E402
+
+TARGET = ROOT / "docs" / "rules.md"
+
+
+def _effect(rule: Rule) -> str:
+    parts = []
+    if rule.selects_branch:
+        parts.append(f"branch = {rule.selects_branch.value}")
+    if rule.nci_risk:
+        parts.append(f"NCI risk = {rule.nci_risk.value}")
+    parts.extend(f"signal `{signal}`" for signal in sorted(rule.signals))
+    return ", ".join(parts) or "explanation only"
+
+
+def _rule_block(rule: Rule) -> list[str]:
+    lines = [f"#### `{rule.id}`", ""]
+    if rule.kind == "finding":
+        lines.append(f"- **Factor:** {rule.factor}; **direction:** {rule.direction.value}; **effect:** {_effect(rule)}")
+    else:
+        lines.append("- **Note** (never changes the group)")
+    lines.append(f"- **When:** `{describe(rule.own_condition)}`" + (f" (in the {rule.branch.value} branch)" if rule.branch else ""))
+    lines.append(f"- **Evidence:** {rule.evidence.value}" + (f" — {rule.evidence_note}" if rule.evidence_note else ""))
+    lines.append(f"- **Sources:** " + "; ".join(f"[{c.label}]({c.url})" for c in rule.citations))
+    lines.append(f"- **File:** `{rule.source}`")
+    lines.extend(["", f"> {rule.text}", ""])
+    return lines
+
+
+def _grouping(rulebook: Rulebook) -> list[str]:
+    lines = ["## Grouping (first matching tier wins)", ""]
+    for branch, tiers in rulebook.grouping.items():
+        lines.append(f"**{branch.value}**")
+        lines.append("")
+        for tier in tiers:
+            if tier.paths is None:
+                lines.append(f"- otherwise **{tier.group.value}**")
+                continue
+            paths = []
+            for path in tier.paths:
+                text = " and ".join(f"`{signal}`" for signal in sorted(path.all))
+                if path.none:
+                    text += " and none of " + ", ".join(f"`{signal}`" for signal in sorted(path.none))
+                paths.append(text)
+            lines.append(f"- **{tier.group.value}** if any of: " + "; ".join(paths))
+        lines.append("")
+    return lines
+
+
+def render(rulebook: Rulebook) -> str:
+    lines = [
+        f"# Rules of {rulebook.title}",
+        "",
+        f"Model `{rulebook.model_id}` version {rulebook.version}. Generated from `rules/` by "
+        "`scripts/render_rules_doc.py`; do not edit by hand. How to read a rule: `rules/README.md`.",
+        "",
+        f"> {rulebook.disclaimer}",
+        "",
+        f"{sum(r.kind == 'finding' for r in rulebook.rules)} findings and {sum(r.kind == 'note' for r in rulebook.rules)} notes; "
+        "evidence status V = read in a stored source, V-partial = partly confirmed, U = not yet confirmed.",
+        "",
+    ]
+    lines += _grouping(rulebook)
+    pending = ", ".join(
+        f"`{name}` → " + ", ".join(f"`{'+'.join(v) if isinstance(v, tuple) else v}`" for v in values)
+        for name, values in rulebook.pending.items()
+    )
+    lines += ["## Pending results", "", f"Representatives used to find the possible groups: {pending}.", ""]
+    lines += ["## Rules", ""]
+    for source in dict.fromkeys(rule.source for rule in rulebook.rules):
+        lines += [f"### {Path(source).name}", ""]
+        for rule in rulebook.rules:
+            if rule.source == source:
+                lines += _rule_block(rule)
+    cited = sorted({c.key for rule in rulebook.rules for c in rule.citations})
+    lines += ["## References", ""]
+    for key in cited:
+        ref = rulebook.references[key]
+        volume = f";{ref.volume}" if ref.volume else ""
+        issue = f"({ref.issue})" if ref.issue else ""
+        pages = f":{ref.pages}" if ref.pages else ""
+        ids = " ".join(filter(None, [f"doi:{ref.doi}" if ref.doi else "", f"PMID {ref.pmid}" if ref.pmid else "", ref.url or ""]))
+        unverified = f" Unconfirmed: {ref.unverified}" if ref.unverified else ""
+        lines.append(f"- **{key}** ({ref.evidence_ref}, {ref.verified.value}): {ref.authors} {ref.title} "
+                     f"*{ref.journal}* {ref.year}{volume}{issue}{pages}. {ids}.{unverified}")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def main(argv: list[str]) -> int:
+    text = render(load_rulebook())
+    if "--check" in argv:
+        if not TARGET.exists() or TARGET.read_text(encoding="utf-8") != text:
+            print("docs/rules.md is stale: run scripts/render_rules_doc.py", file=sys.stderr)
+            return 1
+        return 0
+    TARGET.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
