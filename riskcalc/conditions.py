@@ -119,6 +119,13 @@ def parse_condition(spec: Any) -> Condition:
     raise ConditionError(f"{spec!r} is neither a 'field op value' string nor a single {{all: [...]}} / {{any: [...]}}")
 
 
+def atoms(condition: Condition) -> list[Atom]:
+    """Every atom of a condition, depth first."""
+    if isinstance(condition, Atom):
+        return [condition]
+    return [atom for item in condition.items for atom in atoms(item)]
+
+
 def fields_of(condition: Condition) -> frozenset[str]:
     """The Patient fields a condition reads."""
     if isinstance(condition, Atom):

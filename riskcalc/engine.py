@@ -23,13 +23,14 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import math
 import re
 import threading
 from typing import Any
 
 from durable import engine as durable_engine
 
-from riskcalc.conditions import to_durable
+from riskcalc.conditions import atoms, to_durable
 from riskcalc.rulebook import Rule, Rulebook, RulebookError
 
 SENTINEL = "__sentinel__"
@@ -87,6 +88,7 @@ class RuleEngine:
             self._host.register_rulesets({self._ruleset: self._definition(rulebook.rules)})
         except Exception as error:
             raise self._locate_rejected_rule(error) from None
+        self._check_branches_cover_every_age()
 
     def _record(self, rule_id: str):  # noqa: ANN202 - durable_rules calls this with its closure object
         def action(closure: Any) -> None:
@@ -120,6 +122,25 @@ class RuleEngine:
             except Exception as rule_error:
                 return RulebookError(rule.source, f"durable_rules rejects the condition: {rule_error}", rule.id)
         return RulebookError(self.rulebook.files[0], f"durable_rules rejects the rulebook: {error}")
+
+    def _check_branches_cover_every_age(self) -> None:
+        """Start-up self-check: at every age cut-off of the branches, and on both sides of it, exactly one
+        branch rule fires. A gap or an overlap between branches is a rulebook fault, found before any patient."""
+        branch_rules = [rule for rule in self.rulebook.rules if rule.selects_branch]
+        cutoffs = {float(atom.value) for rule in branch_rules for atom in atoms(rule.condition)}
+        ages = {0.0, math.nextafter(120.0, 0.0)}
+        for cutoff in cutoffs:
+            ages |= {math.nextafter(cutoff, -math.inf), cutoff, math.nextafter(cutoff, math.inf)}
+        ages = sorted(age for age in ages if 0.0 <= age < 120.0)
+        fired = self.evaluate([{"age_years": age, "wbc_10e9_per_l": 1.0, "genetics": []} for age in ages])
+        for age, rule_ids in zip(ages, fired):
+            chosen = sorted(rule.id for rule in branch_rules if rule.id in rule_ids)
+            if len(chosen) != 1:
+                raise RulebookError(
+                    branch_rules[0].source if branch_rules else self.rulebook.files[0],
+                    f"at age {age!r} {len(chosen)} branches apply ({', '.join(chosen) or 'none'}); "
+                    "the branches must cover every age exactly once",
+                )
 
     def evaluate(self, facts: list[dict[str, Any]], probes: list[dict[str, Any]] = ()) -> list[frozenset[str]]:  # type: ignore[assignment]
         """Assert the case facts and probe facts in one fresh session; return, per fact (cases first, then

@@ -231,10 +231,25 @@ def rules_root() -> Path:
     return Path(override) if override else Path(__file__).resolve().parent.parent / "rules"
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A YAML loader that refuses a key given twice in one mapping (plain YAML keeps the last silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        keys: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in keys:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} appears twice in one mapping", key_node.start_mark
+                )
+            keys.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def _read_yaml(path: Path) -> Any:
     try:
         with path.open(encoding="utf-8") as stream:
-            return yaml.safe_load(stream)
+            return yaml.load(stream, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
     except FileNotFoundError:
         raise RulebookError(path, "file not found") from None
     except yaml.YAMLError as error:
@@ -303,6 +318,10 @@ class _Compiler:
             own = parse_condition(spec.when)
         except ConditionError as error:
             raise RulebookError(source, f"malformed condition: {error}", spec.id) from None
+        if spec.evidence != EvidenceStatus.VERIFIED and not spec.evidence_note:
+            raise RulebookError(source, f"evidence {spec.evidence.value} needs an evidence_note saying what is unconfirmed", spec.id)
+        if len(set(spec.cite)) != len(spec.cite):
+            raise RulebookError(source, "a citation key is repeated", spec.id)
         missing = [key for key in spec.cite if key not in self.references]
         if missing:
             raise RulebookError(source, f"unresolved citation key(s): {', '.join(missing)}", spec.id)
@@ -357,20 +376,31 @@ def _compile_grouping(model: ModelSpec, path: Path) -> dict[Branch, tuple[Tier, 
     return grouping
 
 
+def _used_signals(tiers: tuple[Tier, ...]) -> set[str]:
+    return {signal for tier in tiers for path in tier.paths or () for signal in path.all | path.none}
+
+
 def _check_signals(rules: list[Rule], grouping: dict[Branch, tuple[Tier, ...]], path: Path) -> None:
     raised = {signal: rule for rule in rules for signal in rule.signals}
-    used = {
-        signal
-        for tiers in grouping.values()
-        for tier in tiers
-        for grouping_path in tier.paths or ()
-        for signal in grouping_path.all | grouping_path.none
-    }
+    used = set().union(*(_used_signals(tiers) for tiers in grouping.values()))
     for signal in sorted(used - raised.keys()):
         raise RulebookError(path, f"the grouping uses signal {signal!r}, which no rule raises")
     for signal in sorted(raised.keys() - used):
         rule = raised[signal]
         raise RulebookError(rule.source, f"raises signal {signal!r}, which no grouping uses", rule.id)
+    for branch, tiers in grouping.items():
+        for tier in tiers:
+            for grouping_path in tier.paths or ():
+                both = sorted(grouping_path.all & grouping_path.none)
+                if both:
+                    raise RulebookError(path, f"branch {branch.value}: a path both requires and excludes {both}")
+    for rule in rules:  # a rule confined to one branch must raise only what that branch's grouping reads
+        if rule.branch is not None:
+            unused = rule.signals - _used_signals(grouping[rule.branch])
+            if unused:
+                raise RulebookError(
+                    rule.source, f"raises {sorted(unused)}, which the {rule.branch.value} grouping does not use", rule.id
+                )
 
 
 def _check_pending(model: ModelSpec, path: Path) -> dict[str, tuple[Any, ...]]:
@@ -379,6 +409,9 @@ def _check_pending(model: ModelSpec, path: Path) -> dict[str, tuple[Any, ...]]:
     for name, representatives in model.pending.items():
         if name not in Patient.model_fields:
             raise RulebookError(path, f"pending: unknown Patient field {name!r}")
+        default = Patient.model_fields[name].default
+        if default is not None and default != frozenset():
+            raise RulebookError(path, f"pending: {name!r} always has a value (default {default!r}), so it is never pending")
         if not representatives:
             raise RulebookError(path, f"pending: {name!r} needs at least one representative value")
         for value in representatives:
@@ -421,6 +454,9 @@ def _load(model_id: str, root: Path) -> Rulebook:
     for branch in model.branches:
         compiler.add(branch.rule, _shown(model_path), None, selects_branch=branch.id)
 
+    stray = sorted(path.name for path in model_dir.iterdir() if path.suffix in (".yml", ".YAML", ".YML"))
+    if stray:
+        raise RulebookError(model_dir, f"rule files must end in .yaml; found {', '.join(stray)}")
     labels: dict[str, str] = {}
     files = [model_path]
     for path in sorted(model_dir.glob("*.yaml")):

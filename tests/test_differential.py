@@ -70,7 +70,9 @@ TABLE = [
      S, [S], [], "adult", None),
     (dict(age_years=25, wbc_10e9_per_l=5), S, [S, H], PENDING_ALL, "adult", None),
     (dict(age_years=40, wbc_10e9_per_l=5), H, [H], [], "adult", None),
-    (dict(age_years=0.2, wbc_10e9_per_l=400, genetics=["kmt2a_r"]), H, [H], [], "infant", None),
+    # infant KMT2A notes at their cut-offs (age 0.5, WBC 300)
+    (dict(age_years=0.2, wbc_10e9_per_l=300, genetics=["kmt2a_r"]), H, [H], [], "infant", None),
+    (dict(age_years=0.5, wbc_10e9_per_l=299.999, genetics=["kmt2a_r"]), H, [H], [], "infant", None),
 ]
 
 

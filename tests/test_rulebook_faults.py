@@ -25,7 +25,7 @@ from riskcalc.engine import SENTINEL, EngineError, RuleEngine
 from riskcalc.models import CNSStatus, GeneticCode, Patient, RiskGroup
 from riskcalc.rulebook import DEFAULT_MODEL, Rulebook, RulebookError, load_rulebook
 
-from .conftest import RULES_DIR
+from tests.conftest import RULES_DIR
 
 MODEL = DEFAULT_MODEL
 
@@ -457,6 +457,9 @@ def test_action_exception_surfaces_in_assess(
 
 def test_unevaluated_fact_detected(rulebook: Rulebook, monkeypatch: pytest.MonkeyPatch) -> None:
     _faulty_record(monkeypatch, SENTINEL, lambda closure: None)  # the sentinel fires but records nothing
+    with pytest.raises(EngineError, match="not evaluated"):  # the start-up self-check already notices
+        RuleEngine(rulebook)
+    monkeypatch.setattr(RuleEngine, "_check_branches_cover_every_age", lambda self: None)
     engine = RuleEngine(rulebook)
     with pytest.raises(EngineError, match="not evaluated"):
         engine.evaluate([_fact(Patient(age_years=40.0, wbc_10e9_per_l=5.0))])
@@ -521,6 +524,7 @@ def test_sessions_are_deleted_2000_assessments(rulebook: Rulebook, monkeypatch: 
 
 def test_session_limit_is_real_without_deletion(rulebook: Rulebook, monkeypatch: pytest.MonkeyPatch) -> None:
     """Control for the test above: in this durable_rules build, sessions left alive run out at 1,024."""
+    monkeypatch.setattr(RuleEngine, "_check_branches_cover_every_age", lambda self: None)  # no branch rules here
     engine = RuleEngine(dataclasses.replace(rulebook, rules=()))  # sentinel only: small state, fast
     monkeypatch.setattr(engine, "_delete_session", lambda sid: None)
     fact = _fact(Patient(age_years=5.0, wbc_10e9_per_l=5.0))
@@ -601,3 +605,72 @@ def test_threads_agree_with_sequential() -> None:
     assert parallel == expected
     groups = {result.group for batch in expected for result in batch}
     assert groups == set(RiskGroup)  # the sample reaches every group
+
+
+# ---- faults that plain YAML or a global check would let through ---------------------------------------------
+
+
+def test_duplicate_yaml_key_is_refused(rules: Path) -> None:
+    path = model_file(rules, "pediatric.yaml")
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('    when: "cns_status == CNS1"\n', '    when: "cns_status == CNS1"\n    when: "cns_status == CNS2"\n', 1), encoding="utf-8")
+    load_fails(rules, "key 'when' appears twice", file="pediatric.yaml")
+
+
+def test_duplicate_reference_key_is_refused(rules: Path) -> None:
+    path = rules / "references.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "\nsmith1996:\n  authors: X\n", encoding="utf-8")
+    load_fails(rules, "key 'smith1996' appears twice", file="references.yaml")
+
+
+def test_branch_rule_raising_a_signal_its_branch_ignores(rules: Path) -> None:
+    edit_rule(rules, "adult.yaml", "adult.cns3", lambda rule: rule["effect"].update(signals=["cns3", "testicular"]))
+    load_fails(rules, "raises ['testicular'], which the adult grouping does not use", file="adult.yaml", rule_id="adult.cns3")
+
+
+def test_path_that_requires_and_excludes_the_same_signal(rules: Path) -> None:
+    edit_yaml(
+        model_file(rules, "model.yaml"),
+        lambda data: branch_spec(data, "pediatric")["grouping"][1]["if_any"][0]["none"].append("cns1"),
+    )
+    load_fails(rules, "a path both requires and excludes ['cns1']", file="model.yaml")
+
+
+def test_unconfirmed_evidence_needs_a_note(rules: Path) -> None:
+    edit_rule(rules, "pediatric.yaml", "ped.cns2", lambda rule: rule.pop("evidence_note"))
+    load_fails(rules, "evidence U needs an evidence_note", file="pediatric.yaml", rule_id="ped.cns2")
+
+
+def test_repeated_citation_key(rules: Path) -> None:
+    edit_rule(rules, "pediatric.yaml", "ped.cns1", lambda rule: rule["cite"].append("winick2017"))
+    load_fails(rules, "a citation key is repeated", file="pediatric.yaml", rule_id="ped.cns1")
+
+
+def test_pending_field_that_is_never_missing(rules: Path) -> None:
+    edit_yaml(model_file(rules, "model.yaml"), lambda data: data["pending"].update(testicular_involvement=[True, False]))
+    load_fails(rules, "'testicular_involvement' always has a value", file="model.yaml")
+
+
+def test_yml_file_is_not_silently_ignored(rules: Path) -> None:
+    shutil.copy(model_file(rules, "notes.yaml"), model_file(rules, "extra.yml"))
+    load_fails(rules, "rule files must end in .yaml; found extra.yml")
+
+
+@pytest.mark.parametrize(
+    ("pediatric", "adult", "fragment"),
+    [
+        ({"all": ["age_years >= 1", "age_years < 17"]}, "age_years >= 18", "at age 17.0 0 branches apply (none)"),
+        ({"all": ["age_years >= 1", "age_years < 18"]}, "age_years >= 17", "at age 17.0 2 branches apply (branch.adult, branch.pediatric)"),
+    ],
+    ids=["gap", "overlap"],
+)
+def test_branches_must_cover_every_age_exactly_once(rules: Path, pediatric: Any, adult: str, fragment: str) -> None:
+    def change(data: dict[str, Any]) -> None:
+        branch_spec(data, "pediatric")["rule"]["when"] = pediatric
+        branch_spec(data, "adult")["rule"]["when"] = adult
+
+    edit_yaml(model_file(rules, "model.yaml"), change)
+    rulebook = load_rulebook(MODEL, root=rules)  # each branch is well formed on its own ...
+    with pytest.raises(RulebookError) as info:  # ... the engine's start-up check finds the gap or overlap
+        RuleEngine(rulebook)
+    assert fragment in str(info.value) and "model.yaml" in str(info.value)
