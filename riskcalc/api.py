@@ -143,14 +143,13 @@ def assess(patient: Patient, *, model: str = DEFAULT_MODEL) -> Assessment:
         ],
         notes=[
             Note(
-                rule_id=rule.id,
-                text=rule.text,
-                citations=list(rule.citations),
-                evidence=rule.evidence,
-                evidence_note=rule.evidence_note,
+                rule_id=note.id,
+                text=note.text,
+                citations=list(note.citations),
+                evidence=note.evidence,
+                evidence_note=note.evidence_note,
             )
-            for rule in known_rules
-            if rule.kind == "note"
+            for note in [*(rule for rule in known_rules if rule.kind == "note"), *rulebook.standing_notes]
         ],
         scenarios=[
             Scenario(fills={name: list(value) if isinstance(value, tuple) else value for name, value in zip(names, filling)}, group=group)

@@ -92,7 +92,9 @@ class RuleEngine:
 
     def _record(self, rule_id: str):  # noqa: ANN202 - durable_rules calls this with its closure object
         def action(closure: Any) -> None:
-            self._fired.append((closure.m.case, rule_id))
+            # The matched fact is closure._m["m"]; reading it directly skips durable_rules' per-access wrappers,
+            # which matters because this runs once per rule firing.
+            self._fired.append((closure._m["m"]["case"], rule_id))
 
         return action
 

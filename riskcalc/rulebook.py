@@ -69,6 +69,14 @@ class EffectSpec(_Strict):
     signals: list[str] = Field(default_factory=list)
 
 
+class StandingNoteSpec(_Strict):
+    id: str = Field(pattern=_RULE_ID)
+    text: str = Field(min_length=20)
+    cite: list[str] = Field(min_length=1)
+    evidence: EvidenceStatus
+    evidence_note: str | None = None
+
+
 class NoteSpec(_Strict):
     id: str = Field(pattern=_RULE_ID)
     when: Any
@@ -113,6 +121,7 @@ class ModelSpec(_Strict):
     title: str
     disclaimer: str = Field(min_length=20)
     factors: list[str] = Field(min_length=1)
+    standing_notes: list[StandingNoteSpec] = Field(default_factory=list)
     branches: list[BranchSpec] = Field(min_length=1)
     pending: dict[str, list[Any]]
 
@@ -159,6 +168,17 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class StandingNote:
+    """A note that holds for every case of the model; never evaluated, always shown."""
+
+    id: str
+    text: str
+    citations: tuple[Citation, ...]
+    evidence: EvidenceStatus
+    evidence_note: str | None = None
+
+
+@dataclass(frozen=True)
 class GroupingPath:
     """Signals that must all be raised, and signals none of which may be."""
 
@@ -190,6 +210,7 @@ class Rulebook:
     references: dict[str, ReferenceSpec]
     labels: dict[str, str]
     factors: tuple[str, ...]
+    standing_notes: tuple[StandingNote, ...] = ()
     files: tuple[str, ...] = field(default=())
 
     def decide(self, branch: Branch, signals: frozenset[str]) -> RiskGroup:
@@ -310,14 +331,10 @@ class _Compiler:
         self.seen: dict[str, str] = {}
         self.rules: list[Rule] = []
 
-    def add(self, spec: NoteSpec, source: str, branch: Branch | None, selects_branch: Branch | None = None) -> None:
+    def _check_common(self, spec: StandingNoteSpec | NoteSpec, source: str) -> None:
         if spec.id in self.seen:
             raise RulebookError(source, f"duplicate rule id (first defined in {self.seen[spec.id]})", spec.id)
         self.seen[spec.id] = source
-        try:
-            own = parse_condition(spec.when)
-        except ConditionError as error:
-            raise RulebookError(source, f"malformed condition: {error}", spec.id) from None
         if spec.evidence != EvidenceStatus.VERIFIED and not spec.evidence_note:
             raise RulebookError(source, f"evidence {spec.evidence.value} needs an evidence_note saying what is unconfirmed", spec.id)
         if len(set(spec.cite)) != len(spec.cite):
@@ -325,6 +342,23 @@ class _Compiler:
         missing = [key for key in spec.cite if key not in self.references]
         if missing:
             raise RulebookError(source, f"unresolved citation key(s): {', '.join(missing)}", spec.id)
+
+    def standing(self, spec: StandingNoteSpec, source: str) -> StandingNote:
+        self._check_common(spec, source)
+        return StandingNote(
+            id=spec.id,
+            text=" ".join(spec.text.split()),
+            citations=tuple(_citation(key, self.references[key]) for key in spec.cite),
+            evidence=spec.evidence,
+            evidence_note=" ".join(spec.evidence_note.split()) if spec.evidence_note else None,
+        )
+
+    def add(self, spec: NoteSpec, source: str, branch: Branch | None, selects_branch: Branch | None = None) -> None:
+        self._check_common(spec, source)
+        try:
+            own = parse_condition(spec.when)
+        except ConditionError as error:
+            raise RulebookError(source, f"malformed condition: {error}", spec.id) from None
         condition = AllOf((self.branch_conditions[branch], own)) if branch else own
         common = dict(
             id=spec.id,
@@ -451,6 +485,7 @@ def _load(model_id: str, root: Path) -> Rulebook:
             raise RulebookError(model_path, "a branch is chosen by age_years alone", branch.rule.id)
 
     compiler = _Compiler(references, branch_conditions, set(model.factors))
+    standing = tuple(compiler.standing(note, _shown(model_path)) for note in model.standing_notes)
     for branch in model.branches:
         compiler.add(branch.rule, _shown(model_path), None, selects_branch=branch.id)
 
@@ -491,5 +526,6 @@ def _load(model_id: str, root: Path) -> Rulebook:
         references=references,
         labels=labels,
         factors=tuple(model.factors),
+        standing_notes=standing,
         files=tuple(_shown(path) for path in files),
     )

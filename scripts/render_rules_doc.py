@@ -83,13 +83,18 @@ def render(rulebook: Rulebook) -> str:
         for name, values in rulebook.pending.items()
     )
     lines += ["## Pending results", "", f"Representatives used to find the possible groups: {pending}.", ""]
+    lines += ["## Standing notes (shown with every assessment, never evaluated)", ""]
+    for note in rulebook.standing_notes:
+        lines += [f"#### `{note.id}`", "",
+                  f"- **Evidence:** {note.evidence.value}" + (f" — {note.evidence_note}" if note.evidence_note else ""),
+                  "- **Sources:** " + "; ".join(f"[{c.label}]({c.url})" for c in note.citations), "", f"> {note.text}", ""]
     lines += ["## Rules", ""]
     for source in dict.fromkeys(rule.source for rule in rulebook.rules):
         lines += [f"### {Path(source).name}", ""]
         for rule in rulebook.rules:
             if rule.source == source:
                 lines += _rule_block(rule)
-    cited = sorted({c.key for rule in rulebook.rules for c in rule.citations})
+    cited = sorted({c.key for rule in (*rulebook.rules, *rulebook.standing_notes) for c in rule.citations})
     lines += ["## References", ""]
     for key in cited:
         ref = rulebook.references[key]

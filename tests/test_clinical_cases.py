@@ -13,7 +13,7 @@ by copying what the code returns. To add one, append to the file of its topic (o
         branch: pediatric                              # infant / pediatric / adult
         nci_risk: high                                 # standard / high, or null outside the pediatric branch
         fired: [branch.pediatric, ped.nci_high_age, gen.etv6_runx1, ped.cns1, ped.mrd_eoi_negative,
-                note.groups_are_relative, note.mrd_units]   # every rule id that fires, in any order
+                note.mrd_units]   # every rule id that fires, in any order
 
 Write small numbers as 0.00001, not 1e-05: YAML reads an exponent without a decimal point as text. Unknown
 keys, missing keys and malformed values stop the whole table from loading, naming the file and the case.

@@ -10,7 +10,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from riskcalc import Patient, RiskGroup, assess, what_if
+from riskcalc import Patient, RiskGroup, assess, get_rulebook, what_if
 from tests.strategies import (
     ADULT,
     CNS_CLASSES,
@@ -126,7 +126,10 @@ def test_every_finding_and_note_is_cited(patient: Patient) -> None:
         assert item.citations, item.rule_id
         assert any(citation.url for citation in item.citations), item.rule_id
         assert all(citation.url.strip() for citation in item.citations), item.rule_id
-    assert {item.rule_id for item in [*a.findings, *a.notes]} == set(a.fired_rules)
+    standing = {note.id for note in get_rulebook().standing_notes}  # shown always, never evaluated
+    assert standing
+    assert {item.rule_id for item in [*a.findings, *a.notes]} == set(a.fired_rules) | standing
+    assert not standing & set(a.fired_rules)
 
 
 @settings(max_examples=300)
