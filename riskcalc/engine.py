@@ -26,6 +26,7 @@ import json
 import math
 import re
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 from durable import engine as durable_engine
@@ -144,14 +145,14 @@ class RuleEngine:
                     "the branches must cover every age exactly once",
                 )
 
-    def evaluate(self, facts: list[dict[str, Any]], probes: list[dict[str, Any]] = ()) -> list[frozenset[str]]:  # type: ignore[assignment]
+    def evaluate(self, facts: Sequence[dict[str, Any]], probes: Sequence[dict[str, Any]] = ()) -> list[frozenset[str]]:
         """Assert the case facts and probe facts in one fresh session; return, per fact (cases first, then
         probes), the ids of the rules that fired. On probes only signal-raising rules fire."""
         if not facts and not probes:
             return []
-        facts = [{**fact, "role": CASE} for fact in facts] + [{**probe, "role": PROBE} for probe in probes]
+        tagged = [{**fact, "role": CASE} for fact in facts] + [{**probe, "role": PROBE} for probe in probes]
         sid = str(next(self._sessions))
-        payload = [{**fact, **_DISCRIMINATOR, "case": case, "sid": sid} for case, fact in enumerate(facts)]
+        payload = [{**fact, **_DISCRIMINATOR, "case": case, "sid": sid} for case, fact in enumerate(tagged)]
         with self._lock:
             self._fired = []
             try:
@@ -164,7 +165,7 @@ class RuleEngine:
             fired = self._fired
         if isinstance(state, dict) and state.get("exception"):
             raise EngineError(f"a rule action failed inside durable_rules: {state['exception']}")
-        per_case: list[set[str]] = [set() for _ in facts]
+        per_case: list[set[str]] = [set() for _ in tagged]
         for case, rule_id in fired:
             per_case[case].add(rule_id)
         for case, rule_ids in enumerate(per_case):
