@@ -21,7 +21,7 @@ from riskcalc.models import (
     RiskGroup,
     Scenario,
 )
-from riskcalc.rulebook import DEFAULT_MODEL, Rule, Rulebook, load_rulebook
+from riskcalc.rulebook import DEFAULT_MODEL, Rule, Rulebook, StandingNote, load_rulebook
 
 
 def get_engine(model: str = DEFAULT_MODEL) -> RuleEngine:
@@ -62,6 +62,11 @@ def _nci_risk(rules: list[Rule]) -> NciRisk | None:
     if len(values) > 1:
         raise EngineError(f"contradictory NCI risk from rules {[rule.id for rule in rules if rule.nci_risk]}")
     return values.pop() if values else None
+
+
+def _notes(rules: list[Rule], rulebook: Rulebook) -> list[Rule | StandingNote]:
+    """The notes whose rules fired, then the model's standing notes."""
+    return [*(rule for rule in rules if rule.kind == "note"), *rulebook.standing_notes]
 
 
 def _pending_that_matters(names: list[str], fillings: list[tuple[Any, ...]], groups: list[RiskGroup]) -> list[str]:
@@ -149,7 +154,7 @@ def assess(patient: Patient, *, model: str = DEFAULT_MODEL) -> Assessment:
                 evidence=note.evidence,
                 evidence_note=note.evidence_note,
             )
-            for note in [*(rule for rule in known_rules if rule.kind == "note"), *rulebook.standing_notes]
+            for note in _notes(known_rules, rulebook)
         ],
         scenarios=[
             Scenario(fills={name: list(value) if isinstance(value, tuple) else value for name, value in zip(names, filling)}, group=group)

@@ -192,8 +192,8 @@ def run_batch(source: Path, target: Path, fmt_in: str | None = None, fmt_out: st
     summary = BatchSummary()
     try:
         stream = source.open(encoding="utf-8-sig", newline="")
-    except OSError as error:
-        raise BatchFileError(f"{source}: cannot open: {error.strerror}") from None
+    except OSError as open_error:
+        raise BatchFileError(f"{source}: cannot open: {open_error.strerror}") from None
     with stream, target.open("w", encoding="utf-8", newline="") as out:
         try:
             if fmt_in == "csv":
@@ -202,17 +202,19 @@ def run_batch(source: Path, target: Path, fmt_in: str | None = None, fmt_out: st
                 columns, rows = [*Patient.model_fields, *ALIASES, *PASS_THROUGH], read_jsonl(stream)
             writer = _Writer(out, fmt_out, columns)
             for line, row, read_error in rows:
-                assessment, error = assess_row(row, read_error)
+                assessment, row_error = assess_row(row, read_error)
                 summary.rows += 1
                 if assessment is None:
                     summary.failed += 1
-                    error = f"line {line}: {error}"
+                    row_error = f"line {line}: {row_error}"
                 else:
                     summary.assessed += 1
-                writer.write(line, row or {}, assessment, error)
+                writer.write(line, row or {}, assessment, row_error)
                 bar.update(summary)
-        except UnicodeDecodeError as error:
-            raise BatchFileError(f"{source}: not UTF-8 text (byte {error.start}): save the file as UTF-8") from None
+        except UnicodeDecodeError as decode_error:
+            raise BatchFileError(
+                f"{source}: not UTF-8 text (byte {decode_error.start}): save the file as UTF-8"
+            ) from None
     bar.update(summary, final=True)
     return summary
 

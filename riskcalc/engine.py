@@ -131,10 +131,10 @@ class RuleEngine:
         branch rule fires. A gap or an overlap between branches is a rulebook fault, found before any patient."""
         branch_rules = [rule for rule in self.rulebook.rules if rule.selects_branch]
         cutoffs = {float(atom.value) for rule in branch_rules for atom in atoms(rule.condition)}
-        ages = {0.0, math.nextafter(120.0, 0.0)}
+        candidates = {0.0, math.nextafter(120.0, 0.0)}
         for cutoff in cutoffs:
-            ages |= {math.nextafter(cutoff, -math.inf), cutoff, math.nextafter(cutoff, math.inf)}
-        ages = sorted(age for age in ages if 0.0 <= age < 120.0)
+            candidates |= {math.nextafter(cutoff, -math.inf), cutoff, math.nextafter(cutoff, math.inf)}
+        ages = sorted(age for age in candidates if 0.0 <= age < 120.0)
         fired = self.evaluate([{"age_years": age, "wbc_10e9_per_l": 1.0, "genetics": []} for age in ages])
         for age, rule_ids in zip(ages, fired):
             chosen = sorted(rule.id for rule in branch_rules if rule.id in rule_ids)

@@ -359,34 +359,28 @@ class _Compiler:
             own = parse_condition(spec.when)
         except ConditionError as error:
             raise RulebookError(source, f"malformed condition: {error}", spec.id) from None
-        condition = AllOf((self.branch_conditions[branch], own)) if branch else own
-        common = dict(
-            id=spec.id,
-            source=source,
-            condition=condition,
-            own_condition=own,
-            text=" ".join(spec.text.split()),
-            citations=tuple(_citation(key, self.references[key]) for key in spec.cite),
-            evidence=spec.evidence,
-            evidence_note=" ".join(spec.evidence_note.split()) if spec.evidence_note else None,
-            branch=branch,
-        )
-        if isinstance(spec, RuleSpec):
-            if spec.factor not in self.factors:
-                raise RulebookError(source, f"factor {spec.factor!r} is not listed under 'factors' in model.yaml", spec.id)
-            self.rules.append(
-                Rule(
-                    kind="finding",
-                    factor=spec.factor,
-                    direction=spec.direction,
-                    selects_branch=selects_branch,
-                    nci_risk=spec.effect.nci_risk,
-                    signals=frozenset(spec.effect.signals),
-                    **common,
-                )
+        is_finding = isinstance(spec, RuleSpec)
+        if isinstance(spec, RuleSpec) and spec.factor not in self.factors:
+            raise RulebookError(source, f"factor {spec.factor!r} is not listed under 'factors' in model.yaml", spec.id)
+        self.rules.append(
+            Rule(
+                id=spec.id,
+                kind="finding" if is_finding else "note",
+                source=source,
+                condition=AllOf((self.branch_conditions[branch], own)) if branch else own,
+                own_condition=own,
+                text=" ".join(spec.text.split()),
+                citations=tuple(_citation(key, self.references[key]) for key in spec.cite),
+                evidence=spec.evidence,
+                evidence_note=" ".join(spec.evidence_note.split()) if spec.evidence_note else None,
+                branch=branch,
+                factor=spec.factor if isinstance(spec, RuleSpec) else "",
+                direction=spec.direction if isinstance(spec, RuleSpec) else Direction.NEUTRAL,
+                selects_branch=selects_branch,
+                nci_risk=spec.effect.nci_risk if isinstance(spec, RuleSpec) else None,
+                signals=frozenset(spec.effect.signals) if isinstance(spec, RuleSpec) else frozenset(),
             )
-        else:
-            self.rules.append(Rule(kind="note", **common))
+        )
 
 
 def _compile_grouping(model: ModelSpec, path: Path) -> dict[Branch, tuple[Tier, ...]]:
