@@ -8,13 +8,15 @@ their friendly alternatives (see riskcalc.units); a few pass-through columns (``
 from __future__ import annotations
 
 import csv
+import os
+import re
 import json
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from riskcalc.api import assess
 from riskcalc.models import Assessment, Patient
@@ -32,6 +34,7 @@ RESULT_COLUMNS = (
     "model_version",
     "error",
 )
+_LONE_CR = re.compile(r"(?<=\r)(?!\n)")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -74,18 +77,27 @@ def _check_header(header: list[str]) -> None:
         raise BatchFileError(f"unknown column(s) {', '.join(map(repr, unknown))}; known: {', '.join(sorted(known_columns()))}")
 
 
-def open_csv(stream: TextIO) -> tuple[list[str], Iterator[tuple[int, dict[str, Any] | None, str | None]]]:
+def open_csv(lines: Iterable[str]) -> tuple[list[str], Iterator[tuple[int, dict[str, Any] | None, str | None]]]:
     """Read and check the header; return it with an iterator of (line number, row, error) per data row."""
-    reader = csv.reader(stream)
+    reader = csv.reader(lines)
     try:
         header = next(reader)
     except StopIteration:
         raise BatchFileError("the file is empty") from None
-    header = [name.strip() for name in header]
+    except csv.Error as error:
+        raise BatchFileError(f"cannot read the header: {error}") from None
+    header = [name.strip().lstrip("\ufeff") for name in header]
     _check_header(header)
 
     def rows() -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
-        for row in reader:
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:  # e.g. a NUL byte or a cell beyond the size limit: that row only
+                yield reader.line_num, None, f"cannot read the row: {error}"
+                continue
             if not row or all(not cell.strip() for cell in row):
                 continue  # blank lines carry no case
             if len(row) != len(header):
@@ -96,9 +108,28 @@ def open_csv(stream: TextIO) -> tuple[list[str], Iterator[tuple[int, dict[str, A
     return header, rows()
 
 
-def read_jsonl(stream: TextIO) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
+def decoded_lines(stream: BinaryIO, name: str) -> Iterator[str]:
+    """UTF-8 text lines of a binary stream (a leading BOM dropped); a line that is not UTF-8 stops the file
+    with an error naming that line, because the whole file was then saved in another encoding."""
+    number = 0
+    for raw in stream:
+        if number == 0 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        try:
+            text = raw.decode("utf-8")
+            if "\x00" in text and number == 0:
+                raise UnicodeDecodeError("utf-8", raw, 0, 1, "binary data")
+        except UnicodeDecodeError:
+            raise BatchFileError(f"{name}: line {number + 1}: not UTF-8 text; save the file as UTF-8") from None
+        # Universal newlines, as text mode would give: a lone carriage return also ends a line.
+        for line in _LONE_CR.split(text):
+            number += 1
+            yield line
+
+
+def read_jsonl(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
     any_line = False
-    for line_number, line in enumerate(stream, start=1):
+    for line_number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         any_line = True
@@ -106,6 +137,9 @@ def read_jsonl(stream: TextIO) -> Iterator[tuple[int, dict[str, Any] | None, str
             row = json.loads(line)
         except json.JSONDecodeError as error:
             yield line_number, None, f"not valid JSON: {error.msg}"
+            continue
+        except (ValueError, RecursionError) as error:  # e.g. an integer of over 4300 digits, deep nesting
+            yield line_number, None, f"not valid JSON: {type(error).__name__}: {str(error)[:120]}"
             continue
         if not isinstance(row, dict):
             yield line_number, None, "a line must be a JSON object"
@@ -191,15 +225,23 @@ def run_batch(source: Path, target: Path, fmt_in: str | None = None, fmt_out: st
     bar = _Progress(sys.stderr, _count_lines(source) if show else None, show)
     summary = BatchSummary()
     try:
-        stream = source.open(encoding="utf-8-sig", newline="")
+        stream = source.open("rb")
     except OSError as open_error:
         raise BatchFileError(f"{source}: cannot open: {open_error.strerror}") from None
-    with stream, target.open("w", encoding="utf-8", newline="") as out:
-        try:
+    # Write beside the target and rename at the end, so a file-level failure never leaves a partial output.
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        out = partial.open("w", encoding="utf-8", newline="")
+    except OSError as write_error:
+        stream.close()
+        raise BatchFileError(f"{target}: cannot write: {write_error.strerror}") from None
+    try:
+        with stream, out:
+            lines = decoded_lines(stream, str(source))
             if fmt_in == "csv":
-                columns, rows = open_csv(stream)
+                columns, rows = open_csv(lines)
             else:
-                columns, rows = [*Patient.model_fields, *ALIASES, *PASS_THROUGH], read_jsonl(stream)
+                columns, rows = [*Patient.model_fields, *ALIASES, *PASS_THROUGH], read_jsonl(lines)
             writer = _Writer(out, fmt_out, columns)
             for line, row, read_error in rows:
                 assessment, row_error = assess_row(row, read_error)
@@ -211,10 +253,12 @@ def run_batch(source: Path, target: Path, fmt_in: str | None = None, fmt_out: st
                     summary.assessed += 1
                 writer.write(line, row or {}, assessment, row_error)
                 bar.update(summary)
-        except UnicodeDecodeError as decode_error:
-            raise BatchFileError(
-                f"{source}: not UTF-8 text (byte {decode_error.start}): save the file as UTF-8"
-            ) from None
+            if summary.rows == 0:
+                raise BatchFileError(f"{source}: no rows after the header")
+        os.replace(partial, target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     bar.update(summary, final=True)
     return summary
 

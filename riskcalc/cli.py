@@ -45,11 +45,16 @@ def _case_from(args: argparse.Namespace) -> dict[str, Any]:
     names = [*Patient.model_fields, *ALIASES]
     flags = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
     if args.input:
-        text = sys.stdin.read() if args.input == "-" else Path(args.input).read_text(encoding="utf-8")
+        try:
+            text = sys.stdin.read() if args.input == "-" else Path(args.input).read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise InputError("--input", "not UTF-8 text; save the file as UTF-8") from None
         try:
             document = json.loads(text)
         except json.JSONDecodeError as error:
             raise InputError("--input", f"not valid JSON: {error.msg} (line {error.lineno})") from None
+        except (ValueError, RecursionError) as error:
+            raise InputError("--input", f"not valid JSON: {type(error).__name__}") from None
         if not isinstance(document, dict):
             raise InputError("--input", "must be a JSON object of Patient fields")
         return {**document, **flags}

@@ -66,8 +66,10 @@ def parse_decimal(field: str, text: str) -> Decimal:
             value = mantissa * Decimal(10) ** int(match["exponent"])
         else:
             value = Decimal(cleaned)
-    except (InvalidOperation, ValueError):
+    except (InvalidOperation, ValueError):  # InvalidOperation is what Decimal raises for text like 'abc'
         raise InputError(field, f"{text!r} is not a number") from None
+    except ArithmeticError:  # decimal.Overflow, e.g. for 10^999999999
+        raise InputError(field, f"{text!r} is out of any valid range") from None
     if not value.is_finite():
         raise InputError(field, f"{text!r} is not a finite number")
     return value
@@ -76,7 +78,9 @@ def parse_decimal(field: str, text: str) -> Decimal:
 def _number(field: str, value: Any) -> Decimal | float:
     if isinstance(value, bool):
         raise InputError(field, f"{value!r} is not a number")
-    if isinstance(value, (int, float)):
+    if isinstance(value, int):
+        return Decimal(value)  # exact, and no OverflowError for integers beyond the float range
+    if isinstance(value, float):
         return value
     if isinstance(value, str):
         return parse_decimal(field, value)
@@ -124,10 +128,12 @@ def to_model_fields(raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]
             number = _number(name, value)
             if isinstance(number, float):
                 number = Decimal(repr(number))
-            data[field] = float(Decimal(number) * alias.factor)
+            try:
+                data[field] = float(Decimal(number) * alias.factor)
+            except ArithmeticError:
+                raise InputError(name, f"{value!r} is out of any valid range") from None
         elif field in NUMERIC_FIELDS:
-            number = _number(name, value)
-            data[field] = float(number)
+            data[field] = float(_number(name, value))  # beyond the float range this is inf: Patient rejects it
         elif field == "testicular_involvement":
             data[field] = _flag(name, value)
         elif field == "genetics":
