@@ -6,7 +6,7 @@
 Every result is an illustration for teaching, never a treatment recommendation.
 """
 
-from riskcalc.api import assess, get_rulebook, what_if
+from riskcalc.api import assess, assess_many, get_rulebook, what_if
 from riskcalc.engine import EngineError
 from riskcalc.models import (
     Assessment,
@@ -42,6 +42,7 @@ __all__ = [
     "RulebookError",
     "Scenario",
     "assess",
+    "assess_many",
     "get_rulebook",
     "what_if",
 ]

@@ -7,7 +7,10 @@ rule files; this module only combines what the engine reports.
 
 from __future__ import annotations
 
+import functools
 import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from riskcalc.engine import EngineError, RuleEngine, engine_for
@@ -104,67 +107,110 @@ def _filling_signals(
     return [known | signals for signals in probe_signals]
 
 
-def assess(patient: Patient, *, model: str = DEFAULT_MODEL) -> Assessment:
-    """Assess one patient: group, possible groups while results are pending, and every cited finding."""
+# Findings and notes are immutable and depend only on their rule, so each is built once per process and shared
+# by every assessment that reports it.
+@functools.cache
+def _finding(rule: Rule) -> Finding:
+    return Finding(
+        rule_id=rule.id,
+        factor=rule.factor,
+        direction=rule.direction,
+        text=rule.text,
+        citations=rule.citations,
+        evidence=rule.evidence,
+        evidence_note=rule.evidence_note,
+    )
+
+
+@functools.cache
+def _note(note: Rule | StandingNote) -> Note:
+    return Note(
+        rule_id=note.id,
+        text=note.text,
+        citations=note.citations,
+        evidence=note.evidence,
+        evidence_note=note.evidence_note,
+    )
+
+
+def _scenario(names: tuple[str, ...], filling: tuple[Any, ...], group: RiskGroup) -> Scenario:
+    fills = {name: list(value) if isinstance(value, tuple) else value for name, value in zip(names, filling)}
+    return Scenario(fills=fills, group=group)
+
+
+@dataclass
+class _Plan:
+    """What one patient needs from the engine: its own fact, and a probe per pending representative."""
+
+    patient: Patient
+    names: list[str]
+    fillings: list[tuple[Any, ...]]
+    probes: list[dict[str, Any]]
+
+
+def _plan(rulebook: Rulebook, patient: Patient) -> _Plan:
     if not isinstance(patient, Patient):
         raise TypeError(f"assess() takes a Patient, not {type(patient).__name__}")
-    engine = get_engine(model)
-    rulebook = engine.rulebook
     names = [name for name in rulebook.pending if _is_missing(getattr(patient, name))]
     fillings = list(itertools.product(*(rulebook.pending[name] for name in names))) if names else []
     probes = _probes(rulebook, names, fillings) if fillings else []
+    return _Plan(patient, names, fillings, probes)
 
-    fired, *probe_fired = engine.evaluate([_fact(patient)], [_fact(patient, probe) for probe in probes])
+
+def _assessment(rulebook: Rulebook, plan: _Plan, fired: frozenset[str], probe_fired: list[frozenset[str]]) -> Assessment:
+    names, fillings = plan.names, plan.fillings
     known_rules = [rule for rule in rulebook.rules if rule.id in fired]
     branch = _branch(known_rules)
     known = _signals(rulebook, fired)
     if fillings:
         probe_signals = [_signals(rulebook, ids) for ids in probe_fired]
-        signal_sets = _filling_signals(rulebook, names, fillings, probes, probe_signals, known)
+        signal_sets = _filling_signals(rulebook, names, fillings, plan.probes, probe_signals, known)
         groups = [rulebook.decide(branch, signals) for signals in signal_sets]
     else:
         groups = [rulebook.decide(branch, known)]
     possible = sorted(set(groups), key=lambda group: group.rank)
 
     return Assessment(
-        patient=patient,
+        patient=plan.patient,
         group=possible[0],
         possible_groups=possible,
         provisional=len(possible) > 1,
         pending=_pending_that_matters(names, fillings, groups) if fillings else [],
         branch=branch,
         nci_risk=_nci_risk(known_rules),
-        findings=[
-            Finding(
-                rule_id=rule.id,
-                factor=rule.factor,
-                direction=rule.direction,
-                text=rule.text,
-                citations=list(rule.citations),
-                evidence=rule.evidence,
-                evidence_note=rule.evidence_note,
-            )
-            for rule in rulebook.ordered_findings(known_rules)
-        ],
-        notes=[
-            Note(
-                rule_id=note.id,
-                text=note.text,
-                citations=list(note.citations),
-                evidence=note.evidence,
-                evidence_note=note.evidence_note,
-            )
-            for note in _notes(known_rules, rulebook)
-        ],
-        scenarios=[
-            Scenario(fills={name: list(value) if isinstance(value, tuple) else value for name, value in zip(names, filling)}, group=group)
-            for filling, group in zip(fillings, groups)
-        ],
+        findings=[_finding(rule) for rule in rulebook.ordered_findings(known_rules)],
+        notes=[_note(note) for note in _notes(known_rules, rulebook)],
+        scenarios=[_scenario(tuple(names), filling, group) for filling, group in zip(fillings, groups)],
         fired_rules=[rule.id for rule in known_rules],
         model_id=rulebook.model_id,
         model_version=rulebook.version,
         disclaimer=rulebook.disclaimer,
     )
+
+
+def assess(patient: Patient, *, model: str = DEFAULT_MODEL) -> Assessment:
+    """Assess one patient: group, possible groups while results are pending, and every cited finding."""
+    return assess_many([patient], model=model)[0]
+
+
+def assess_many(patients: Sequence[Patient], *, model: str = DEFAULT_MODEL) -> list[Assessment]:
+    """Assess several patients in one engine evaluation; each result equals assess() of that patient.
+
+    Every rule then fires once for all the facts it matches, so a batch costs far fewer rule firings than
+    the same patients one by one.
+    """
+    engine = get_engine(model)
+    rulebook = engine.rulebook
+    plans = [_plan(rulebook, patient) for patient in patients]
+    cases = [_fact(plan.patient) for plan in plans]
+    probes = [_fact(plan.patient, probe) for plan in plans for probe in plan.probes]
+    fired = engine.evaluate(cases, probes)
+    results = []
+    offset = len(plans)
+    for index, plan in enumerate(plans):
+        results.append(_assessment(rulebook, plan, fired[index], fired[offset : offset + len(plan.probes)]))
+        offset += len(plan.probes)
+    return results
 
 
 def what_if(patient: Patient, *, model: str = DEFAULT_MODEL, **changes: Any) -> Assessment:

@@ -40,6 +40,9 @@ _DISCRIMINATOR = {"kind": "patient"}
 # the rules that raise grouping signals; every other rule (explanations, notes) is limited to the case, which
 # keeps the number of rule firings, the engine's main cost, low.
 CASE, PROBE = "case", "probe"
+# Every rule fires once per evaluation with all the facts it matched (durable_rules' "cap" window), instead of
+# once per fact: Python-side firings, the engine's main cost, then grow with the rules, not with the facts.
+_CAP = 100_000
 # A number token in exponent form without a fraction, e.g. 1e-05 or -5e-324, standing between JSON delimiters.
 _BARE_EXPONENT = re.compile(r"(?<=[:\[,\s])(-?\d+)([eE][-+]?\d+)(?=[,\]}\s])")
 
@@ -93,9 +96,12 @@ class RuleEngine:
 
     def _record(self, rule_id: str):  # noqa: ANN202 - durable_rules calls this with its closure object
         def action(closure: Any) -> None:
-            # The matched fact is closure._m["m"]; reading it directly skips durable_rules' per-access wrappers,
-            # which matters because this runs once per rule firing.
-            self._fired.append((closure._m["m"]["case"], rule_id))
+            # With "cap", one firing carries every fact the rule matched: closure.m is then a list of frames;
+            # a single match arrives as closure._m. Reading the dicts directly skips durable_rules' per-access
+            # wrappers, which matters because this runs once per firing.
+            single = closure._m
+            frames = [single["m"]] if single is not None else [content._d for content in closure.m]
+            self._fired.extend((frame["case"], rule_id) for frame in frames)
 
         return action
 
@@ -103,12 +109,15 @@ class RuleEngine:
         definition: dict[str, Any] = {
             rule.id: {
                 "all": [{"m": {"$and": [*self._discriminators(rule), to_durable(rule.condition)]}}],
+                "cap": _CAP,
                 "run": self._record(rule.id),
             }
             for rule in rules
         }
         # Lowest priority runs last; it matches every fact, so none is ever left unhandled.
-        definition[SENTINEL] = {"pri": 1_000_000, "all": [{"m": dict(_DISCRIMINATOR)}], "run": self._record(SENTINEL)}
+        definition[SENTINEL] = {
+            "pri": 1_000_000, "all": [{"m": dict(_DISCRIMINATOR)}], "cap": _CAP, "run": self._record(SENTINEL)
+        }
         # durable_rules deletes 'run' from the dict it is given, so it must never see a shared one.
         return copy.deepcopy(definition)
 

@@ -171,7 +171,7 @@ class Finding(BaseModel):
     factor: str
     direction: Direction
     text: str
-    citations: list[Citation] = Field(min_length=1)
+    citations: tuple[Citation, ...] = Field(min_length=1)
     evidence: EvidenceStatus
     evidence_note: str | None = None
 
@@ -183,7 +183,7 @@ class Note(BaseModel):
 
     rule_id: str
     text: str
-    citations: list[Citation] = Field(min_length=1)
+    citations: tuple[Citation, ...] = Field(min_length=1)
     evidence: EvidenceStatus
     evidence_note: str | None = None
 

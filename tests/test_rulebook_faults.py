@@ -478,8 +478,9 @@ def test_unevaluated_probe_detected(rulebook: Rulebook, monkeypatch: pytest.Monk
             return action
 
         def case_only(closure: Any) -> None:
-            if closure.m.role == engine_module.CASE:
-                action(closure)
+            single = closure._m  # one matched fact, or (with the cap window) a list of frames in closure.m
+            frames = [single["m"]] if single is not None else [content._d for content in closure.m]
+            self._fired.extend((frame["case"], SENTINEL) for frame in frames if frame["role"] == engine_module.CASE)
 
         return case_only
 

@@ -1,0 +1,331 @@
+"""Every benchmark of issue 4 in one run; prints a table of figures against their targets.
+
+    .venv/bin/python bench/run_all.py                 # the full run (about 3-4 minutes on 2 cores)
+    .venv/bin/python bench/run_all.py --quick         # smaller numbers, for trying the script out
+    .venv/bin/python bench/run_all.py --json out.json # also write the figures as JSON
+
+A benchmark measures and prints; it asserts nothing (tests never time anything). The figures of a full run
+are recorded in docs/performance.md together with the machine they were measured on.
+
+What is measured:
+- assess() median and p99 over N calls (complete case; everything pending), via bench/assess_latency.py;
+- the limit: tests/oracle.py (a small plain-Python evaluator of the same rule files) on the same patients,
+  in the same run, and the engine/limit ratio;
+- `riskcalc batch` on generated CSV files (seeded RNG, 10,000 and 100,000 rows), the real console script in
+  a subprocess: rows/s end to end and peak RSS (/usr/bin/time -v, else getrusage of the children);
+- cold start: a new process that imports riskcalc and assesses one patient (median of 10 runs);
+- the app: input change -> updated page, server side with AppTest and in the browser (bench/browser_latency.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import random
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import assess_latency  # noqa: E402  (bench/assess_latency.py: its cases and its timing loop are reused)
+
+from riskcalc import assess  # noqa: E402
+from tests import oracle  # noqa: E402
+
+PYTHON = ROOT / ".venv" / "bin" / "python"
+RISKCALC = ROOT / ".venv" / "bin" / "riskcalc"
+TIME = Path("/usr/bin/time")
+
+TARGETS = {
+    "complete": ("assess() complete, median", "ms", "<=", 0.3),
+    "all pending": ("assess() all pending, median", "ms", "<=", 1.5),
+    "ratio": ("engine/limit ratio (worst case)", "x", "<=", 20.0),
+    "batch_rate": ("batch rows/s (largest file)", "rows/s", ">=", 3000.0),
+    "batch_rss": ("batch peak RSS (largest file)", "MB", "<=", 250.0),
+    "rss_growth": ("batch RSS growth small -> large", "MB", "<=", 10.0),
+    "cold": ("cold start, median", "s", "<=", 1.5),
+}
+
+
+# ---------------------------------------------------------------------------------------------- the machine
+def machine() -> dict[str, Any]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory_mb = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                memory_mb = int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    import durable  # noqa: F401  (version from the installed distribution)
+    from importlib.metadata import version
+
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_mb": memory_mb,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "durable_rules": version("durable_rules"),
+        "pydantic": version("pydantic"),
+        "load_average_at_start": os.getloadavg()[0],
+    }
+
+
+# ------------------------------------------------------------------------------------- assess() and the limit
+def percentile(sorted_values: list[float], share: float) -> float:
+    return sorted_values[int(share * (len(sorted_values) - 1))]
+
+
+def time_calls(function: Any, argument: Any, calls: int) -> dict[str, float]:
+    function(argument)  # warm up
+    timings = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        function(argument)
+        timings.append(time.perf_counter() - start)
+    timings.sort()
+    return {"median_ms": statistics.median(timings) * 1e3, "p99_ms": percentile(timings, 0.99) * 1e3}
+
+
+def bench_assess(calls: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, patient in assess_latency.CASES.items():
+        timings = sorted(assess_latency.measure(patient, calls))  # the engine, exactly as assess_latency times it
+        engine = {"median_ms": statistics.median(timings) * 1e3, "p99_ms": percentile(timings, 0.99) * 1e3}
+        limit = time_calls(oracle.evaluate, patient, calls)
+        # Both must agree, or the comparison means nothing.
+        a, o = assess(patient), oracle.evaluate(patient)
+        assert (a.group, a.possible_groups, a.pending) == (o.group, o.possible_groups, o.pending), name
+        out[name] = {"engine": engine, "limit": limit, "ratio": engine["median_ms"] / limit["median_ms"]}
+    return out
+
+
+# --------------------------------------------------------------------------------------------------- batch
+COLUMNS = ["id", "age_years", "wbc_10e9_per_l", "genetics", "cns_status", "testicular_involvement",
+           "mrd_day8_pb_percent", "mrd_eoi_percent", "mrd_eoc_percent"]
+CODES = ["etv6_runx1", "high_hyperdiploidy", "bcr_abl1", "bcr_abl1_like", "kmt2a_r", "iamp21", "dux4_r",
+         "tcf3_pbx1", "ikzf1plus", "b_other"]
+
+
+def generate_csv(path: Path, rows: int, seed: int = 4) -> None:
+    """A realistic mix: about half the rows complete, the rest with some results pending; all valid."""
+    rng = random.Random(seed)
+    with path.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(COLUMNS)
+        for index in range(rows):
+            complete = rng.random() < 0.5
+            age = rng.choice([round(rng.uniform(0, 1), 2), round(rng.uniform(1, 18), 2), round(rng.uniform(18, 80), 1)])
+            code = rng.choice(CODES)
+            genetics = code if complete or rng.random() < 0.5 else ""
+            cns = rng.choice(["CNS1", "CNS1", "CNS2", "CNS3"]) if complete or rng.random() < 0.5 else ""
+            eoi = rng.choice(["0", "0.001", "0.01", "0.5"]) if complete or rng.random() < 0.3 else ""
+            writer.writerow([
+                f"case{index}", age, round(rng.uniform(0.5, 150), 1), genetics, cns,
+                "yes" if rng.random() < 0.05 else "no",
+                rng.choice(["", "", "0.005", "2"]), eoi, rng.choice(["", "", "", "0", "0.05"]),
+            ])
+
+
+def run_batch(source: Path, target: Path) -> dict[str, Any]:
+    command = [str(RISKCALC), "batch", str(source), "-o", str(target), "--no-progress"]
+    use_time = TIME.exists()
+    if use_time:
+        command = [str(TIME), "-v", *command]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"riskcalc batch exited {done.returncode}: {done.stderr[-2000:]}")
+    if use_time:
+        match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
+        peak_kb = int(match.group(1)) if match else 0
+        how = "/usr/bin/time -v"
+    else:
+        peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        how = "getrusage(RUSAGE_CHILDREN)" + (" (may include earlier children)" if peak_kb <= before else "")
+    with target.open(encoding="utf-8") as stream:
+        written = sum(1 for _ in stream) - 1
+    return {"seconds": seconds, "rows_written": written, "peak_rss_mb": peak_kb / 1024, "rss_method": how}
+
+
+def bench_batch(sizes: list[int]) -> dict[int, dict[str, Any]]:
+    out = {}
+    with tempfile.TemporaryDirectory(prefix="riskcalc-bench-") as tmp:
+        for rows in sizes:
+            source, target = Path(tmp) / f"in{rows}.csv", Path(tmp) / f"out{rows}.csv"
+            generate_csv(source, rows)
+            result = run_batch(source, target)
+            assert result["rows_written"] == rows, result
+            result["rows_per_s"] = rows / result["seconds"]
+            out[rows] = result
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- cold start
+COLD = (
+    "import time; t0 = time.perf_counter()\n"
+    "from riskcalc import Patient, assess\n"
+    "t1 = time.perf_counter()\n"
+    "assess(Patient(age_years=4, wbc_10e9_per_l=12))\n"
+    "t2 = time.perf_counter()\n"
+    "print(t1 - t0, t2 - t1)\n"
+)
+
+
+def bench_cold(runs: int) -> dict[str, float]:
+    walls, imports, firsts = [], [], []
+    for _ in range(runs):
+        start = time.perf_counter()
+        done = subprocess.run([str(PYTHON), "-c", COLD], capture_output=True, text=True, check=True, cwd=ROOT)
+        walls.append(time.perf_counter() - start)
+        imported, first = map(float, done.stdout.split())
+        imports.append(imported)
+        firsts.append(first)
+    return {"median_s": statistics.median(walls), "max_s": max(walls), "import_s": statistics.median(imports),
+            "first_assess_s": statistics.median(firsts)}
+
+
+# ------------------------------------------------------------------------------------------------------ app
+def bench_app_server(changes: int) -> dict[str, Any]:
+    """Input change -> rerun finished, server side, with Streamlit's AppTest on the app's default page (the
+    calculator): the white count (widget key `in_wbc`) is changed and the page rerun, `changes` times."""
+    app, page = ROOT / "ui" / "app.py", ROOT / "ui" / "views" / "calculator.py"
+    if not (app.exists() and page.exists()):
+        return {"todo": "TODO: ui/app.py or ui/views/calculator.py does not exist yet; AppTest latency not measured"}
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(app), default_timeout=60).run()
+    if at.exception:
+        return {"todo": f"TODO: the app raised on load: {at.exception[0].value}"}
+    keys = [widget.key for widget in at.number_input]
+    key = "in_wbc" if "in_wbc" in keys else (keys[0] if keys else None)
+    if key is None:
+        return {"todo": "TODO: the calculator page has no number_input to change"}
+    values = [10.0, 25.0, 40.0, 60.0, 120.0]
+    timings = []
+    for index in range(changes):
+        widget = at.number_input(key=key).set_value(values[index % len(values)])
+        start = time.perf_counter()
+        widget.run()
+        timings.append(time.perf_counter() - start)
+        if at.exception:
+            return {"todo": f"TODO: the app raised after a change: {at.exception[0].value}"}
+    timings.sort()
+    return {"median_ms": statistics.median(timings) * 1e3, "p95_ms": percentile(timings, 0.95) * 1e3,
+            "changes": changes, "widget": key}
+
+
+def bench_app_browser() -> dict[str, Any]:
+    script = ROOT / "bench" / "browser_latency.py"
+    if not script.exists():
+        return {"todo": "TODO: bench/browser_latency.py (helper B) does not exist yet; browser latency not measured"}
+    done = subprocess.run([str(PYTHON), str(script)], capture_output=True, text=True, check=False, cwd=ROOT,
+                          timeout=600)
+    return {"returncode": done.returncode, "output": done.stdout.strip(), "stderr_tail": done.stderr.strip()[-800:]}
+
+
+# --------------------------------------------------------------------------------------------------- report
+def verdict(key: str, value: float) -> str:
+    _, _, op, target = TARGETS[key]
+    ok = value <= target if op == "<=" else value >= target
+    return "met" if ok else "MISSED"
+
+
+def row(key: str, value: float, fmt: str = "{:.3f}") -> str:
+    label, unit, op, target = TARGETS[key]
+    return f"{label:<36} {fmt.format(value):>12} {unit:<7} target {op} {target:g} {unit:<7} {verdict(key, value)}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1,000 calls and 2,000/10,000 rows instead")
+    parser.add_argument("--calls", type=int, help="assess() calls per case (default 10,000)")
+    parser.add_argument("--json", metavar="FILE", help="also write every figure as JSON")
+    parser.add_argument("--no-app", action="store_true", help="skip the app benchmarks")
+    args = parser.parse_args()
+    calls = args.calls or (1_000 if args.quick else 10_000)
+    sizes = [2_000, 10_000] if args.quick else [10_000, 100_000]
+
+    results: dict[str, Any] = {"machine": machine()}
+    m = results["machine"]
+    print(f"machine: {m['cpu']}, {m['cores']} cores, {m['memory_mb']} MB; Python {m['python']}; "
+          f"durable_rules {m['durable_rules']}; load average at start {m['load_average_at_start']:.2f}")
+    print(f"(run: {calls} assess() calls per case; batch sizes {sizes})\n", flush=True)
+
+    results["assess"] = bench_assess(calls)
+    print(f"{'assess() per call':<20} {'engine median':>14} {'engine p99':>11} {'limit median':>13} {'limit p99':>10} {'ratio':>7}")
+    for name, r in results["assess"].items():
+        e, lim = r["engine"], r["limit"]
+        print(f"{name:<20} {e['median_ms']:>11.3f} ms {e['p99_ms']:>8.3f} ms {lim['median_ms']:>10.3f} ms "
+              f"{lim['p99_ms']:>7.3f} ms {r['ratio']:>6.2f}x")
+    print(flush=True)
+
+    results["batch"] = bench_batch(sizes)
+    print(f"{'riskcalc batch':<20} {'seconds':>9} {'rows/s':>9} {'peak RSS':>10}")
+    for rows, r in results["batch"].items():
+        print(f"{rows:>14,} rows {r['seconds']:>9.1f} {r['rows_per_s']:>9.0f} {r['peak_rss_mb']:>7.1f} MB")
+    print(f"(peak RSS by {next(iter(results['batch'].values()))['rss_method']})\n", flush=True)
+
+    results["cold"] = bench_cold(10)
+    c = results["cold"]
+    print(f"cold start (new process, import + one assess): median {c['median_s']:.3f} s, max {c['max_s']:.3f} s "
+          f"(inside: import {c['import_s']:.3f} s, first assess incl. engine build {c['first_assess_s']:.3f} s)\n")
+
+    if not args.no_app:
+        results["app_server"] = bench_app_server(20)
+        s = results["app_server"]
+        if "todo" in s:
+            print(f"app, server side (AppTest): {s['todo']}")
+        else:
+            print(f"app, server side (AppTest, {s['changes']} changes of '{s['widget']}'): "
+                  f"median {s['median_ms']:.1f} ms, p95 {s['p95_ms']:.1f} ms")
+        results["app_browser"] = bench_app_browser()
+        b = results["app_browser"]
+        if "todo" in b:
+            print(f"app, in the browser: {b['todo']}")
+        else:
+            print(f"app, in the browser (bench/browser_latency.py, exit {b['returncode']}):\n{b['output']}")
+            if b["returncode"]:
+                print(b["stderr_tail"])
+        print()
+
+    big = results["batch"][sizes[-1]]
+    small = results["batch"][sizes[0]]
+    print("against the targets")
+    print(row("complete", results["assess"]["complete"]["engine"]["median_ms"]))
+    print(row("all pending", results["assess"]["all pending"]["engine"]["median_ms"]))
+    print(row("ratio", max(r["ratio"] for r in results["assess"].values()), "{:.2f}"))
+    print(row("batch_rate", big["rows_per_s"], "{:.0f}"))
+    print(row("batch_rss", big["peak_rss_mb"], "{:.1f}"))
+    print(row("rss_growth", big["peak_rss_mb"] - small["peak_rss_mb"], "{:+.1f}"))
+    print(row("cold", c["median_s"]))
+    print(f"(load average at end {os.getloadavg()[0]:.2f}; other processes on the machine inflate every figure)")
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

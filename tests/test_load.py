@@ -1,0 +1,321 @@
+"""Load and concurrency: the shared engine under 16 threads, a million assessments in one process, a class.
+
+- 16 threads x 5,000 random patients (seeded) through the one shared engine: every result equals the same
+  patient assessed alone, nothing crashes, and no durable_rules session is left behind (the used session ids
+  are gone from the engine, and 1,100 further assessments, more than the 1,024 live sessions a ruleset can
+  hold, still work).
+- 1,000,000 assessments in one fresh process (100,000 with assess(), one session each, then 900,000 with
+  assess_many() in chunks of 100; a subprocess started when this module starts, so that it runs
+  on the second core while the thread test runs): RSS growth <= 20 MB after a 10,000-call warm-up, and the
+  last results still equal the first. RISKCALC_LOAD_ASSESSMENTS=N runs N instead (the default is the full
+  million; docs/reliability.md records the figures of a full run).
+- A class (marked `browser`): 30 browser-like clients (one headless Chromium, 30 contexts) driving the running
+  app for 60 s over loopback; no error appears and the p95 update time is printed.
+
+Nothing here asserts a time: timings are reported (pytest -s shows them), the benchmarks are in bench/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from riskcalc import Patient, assess
+from riskcalc.api import get_engine
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPARED = {"group", "possible_groups", "pending", "fired_rules"}
+THREADS, PER_THREAD = 16, 5_000
+MILLION = int(os.environ.get("RISKCALC_LOAD_ASSESSMENTS", "1000000"))
+RSS_GROWTH_LIMIT_KB = 20 * 1024
+
+# --------------------------------------------------------------------------------------------- patients
+AGES = [0.0, 0.3, 0.999, 1.0, 4.0, 9.99, 10.0, 15.0, 17.999, 18.0, 34.9, 35.0, 60.0, 119.0]
+WBCS = [0.0, 5e-324, 1e-05, 4.0, 29.99, 30.0, 49.99, 50.0, 299.0, 300.0, 2000.0]
+GENETICS = [["b_other"], ["etv6_runx1"], ["high_hyperdiploidy"], ["bcr_abl1"], ["kmt2a_r"], ["etv6_runx1", "iamp21"],
+            ["dux4_r", "ikzf1plus"], ["hypodiploidy", "tcf3_hlf"], ["high_hyperdiploidy", "etv6_runx1"]]
+AGE_BANDS = [(0, 1), (1, 10), (1, 10), (10, 18), (18, 35), (18, 35), (35, 119.9)]  # low-risk bands drawn more
+MRDS = [0.0, 1e-07, 1e-05, 0.0099, 0.01, 0.5, 1.0, 100.0]
+
+
+def random_patient(rng: random.Random, complete_share: float = 0.5) -> Patient:
+    """A valid patient: cut-offs, their neighbours and tiny floats half the time, uniform values otherwise;
+    with probability `complete_share` nothing is pending, else each pending input is missing at random."""
+    complete = rng.random() < complete_share
+    age = rng.choice(AGES) if rng.random() < 0.5 else rng.uniform(*rng.choice(AGE_BANDS))
+    wbc = rng.choice(WBCS) if rng.random() < 0.5 else rng.uniform(0, rng.choice([60, 60, 60, 2000]))
+
+    def mrd(optional: bool) -> float | None:
+        if optional and rng.random() < 0.4:
+            return None
+        return rng.choice(MRDS) if rng.random() < 0.7 else rng.uniform(0, rng.choice([0.02, 100]))
+
+    return Patient(
+        age_years=age,
+        wbc_10e9_per_l=wbc,
+        genetics=rng.choice(GENETICS) if complete or rng.random() < 0.5 else [],
+        cns_status=rng.choice(["CNS1", "CNS2", "CNS3"]) if complete or rng.random() < 0.5 else None,
+        testicular_involvement=rng.random() < 0.1,
+        mrd_day8_pb_percent=mrd(True),
+        mrd_eoi_percent=mrd(not complete),
+        mrd_eoc_percent=mrd(True),
+    )
+
+
+def summary(patient: Patient) -> dict[str, Any]:
+    return assess(patient).model_dump(include=COMPARED)
+
+
+# ------------------------------------------------------------------------ the million, in its own process
+MILLION_SCRIPT = r"""
+import gc, json, random, sys, time
+sys.path.insert(0, ".")
+from riskcalc import assess, assess_many
+from tests.test_load import random_patient
+
+def rss_kb():
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+
+total = int(sys.argv[1])
+rng = random.Random(1_000_000)
+pool = [random_patient(rng, complete_share=0.9) for _ in range(1000)]  # mostly complete: the common, cheap case
+first = [assess(p).model_dump(include={"group", "possible_groups", "pending", "fired_rules"}) for p in pool]
+for i in range(10_000):
+    assess(pool[i % len(pool)])
+gc.collect()
+before = rss_kb()
+checkpoints = []
+start = time.perf_counter()
+# The first 100,000 one at a time with assess() (one engine session each, as the app does); the rest in chunks
+# of 100 with assess_many() (as batch files do), so the million fits in a few minutes on two cores.
+single = min(total, 100_000)
+step = max(total // 10, 1)
+done = 0
+while done < total:
+    if done < single:
+        assess(pool[done % len(pool)])
+        done += 1
+    else:
+        size = min(100, total - done)
+        assess_many([pool[(done + k) % len(pool)] for k in range(size)])
+        done += size
+    if done % step == 0:
+        checkpoints.append(rss_kb())
+seconds = time.perf_counter() - start
+gc.collect()
+after = rss_kb()
+last = [assess(p).model_dump(include={"group", "possible_groups", "pending", "fired_rules"}) for p in pool]
+print(json.dumps({"assessments": total, "seconds": seconds, "rss_before_kb": before, "rss_after_kb": after,
+                  "rss_checkpoints_kb": checkpoints, "same_results": first == last}))
+"""
+
+
+@pytest.fixture(scope="module", autouse=True)
+def million_process(request: pytest.FixtureRequest) -> Iterator[subprocess.Popen[str] | None]:
+    """Starts the million-assessment process with the module (when its test is selected), so that it runs
+    alongside the other tests here; the test at the end of the module collects its result."""
+    selected = any(item.name == "test_a_million_assessments_in_one_process" for item in request.session.items)
+    if not selected:
+        yield None
+        return
+    process = subprocess.Popen([sys.executable, "-c", MILLION_SCRIPT, str(MILLION)], cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    yield process
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+
+
+# ----------------------------------------------------------------------------------------------- threads
+def test_16_threads_agree_with_each_patient_alone_and_leave_no_sessions() -> None:
+    rngs = [random.Random(1000 + t) for t in range(THREADS)]
+    batches = [[random_patient(rngs[t]) for _ in range(PER_THREAD)] for t in range(THREADS)]
+    assert len({patient for batch in batches for patient in batch}) > 0.95 * THREADS * PER_THREAD  # all different
+    engine = get_engine()
+    first_sid = next(engine._sessions)
+    alone = [[summary(patient) for patient in batch] for batch in batches]
+    groups = {row["group"] for batch in alone for row in batch}
+    assert groups == {"favorable", "standard", "high"}  # the sample reaches every group
+    assert any(row["pending"] for batch in alone for row in batch)  # and pending cases
+
+    barrier = threading.Barrier(THREADS)
+
+    def run(batch: list[Patient]) -> list[dict[str, Any]]:
+        barrier.wait()  # all 16 start together
+        return [summary(patient) for patient in batch]
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        together = list(pool.map(run, batches))
+    seconds = time.perf_counter() - start
+    last_sid = next(engine._sessions)
+
+    for t in range(THREADS):
+        mismatches = [i for i in range(PER_THREAD) if together[t][i] != alone[t][i]]
+        assert not mismatches, f"thread {t}: {len(mismatches)} results differ, first {batches[t][mismatches[0]]!r}"
+    assert last_sid - first_sid >= 2 * THREADS * PER_THREAD  # one session per assessment
+
+    # No session is left: every used session id is gone from durable_rules ...
+    for sid in (first_sid + 1, (first_sid + last_sid) // 2, last_sid - 1):
+        with pytest.raises(Exception, match="309"):  # ERR_SID_NOT_FOUND
+            engine._host.get_state(engine._ruleset, str(sid))
+    # ... and more assessments than a ruleset's 1,024 live sessions still work.
+    rng = random.Random(1100)
+    for _ in range(1100):
+        assert assess(random_patient(rng)).group
+    print(f"\n16 threads x {PER_THREAD}: {THREADS * PER_THREAD} assessments in {seconds:.1f} s "
+          f"({THREADS * PER_THREAD / seconds:.0f}/s), all equal to the sequential results")
+
+
+def test_what_if_from_threads_matches_sequential() -> None:
+    """what_if() (a validated copy, then assess) from 8 threads on shared base patients."""
+    rng = random.Random(8)
+    bases = [random_patient(rng, complete_share=1.0) for _ in range(50)]
+    changes = [{"mrd_eoi_percent": 0.05}, {"cns_status": "CNS3"}, {"genetics": ["b_other"]}, {"wbc_10e9_per_l": 60.0}]
+    from riskcalc import what_if
+
+    expected = [[what_if(base, **change).model_dump(include=COMPARED) for change in changes] for base in bases]
+
+    def run(_: int) -> list[list[dict[str, Any]]]:
+        return [[what_if(base, **change).model_dump(include=COMPARED) for change in changes] for base in bases]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for result in pool.map(run, range(8)):
+            assert result == expected
+
+
+# ------------------------------------------------------------------------------------------- the million
+def test_a_million_assessments_in_one_process(million_process: subprocess.Popen[str] | None) -> None:
+    assert million_process is not None
+    out, err = million_process.communicate(timeout=1800)
+    assert million_process.returncode == 0, err[-3000:]
+    result = json.loads(out.strip().splitlines()[-1])
+    growth = result["rss_after_kb"] - result["rss_before_kb"]
+    peak_growth = max(result["rss_checkpoints_kb"] + [result["rss_after_kb"]]) - result["rss_before_kb"]
+    print(f"\n{result['assessments']:,} assessments in {result['seconds']:.0f} s "
+          f"({result['assessments'] / result['seconds']:.0f}/s); RSS {result['rss_before_kb'] / 1024:.1f} MB -> "
+          f"{result['rss_after_kb'] / 1024:.1f} MB (growth {growth / 1024:+.2f} MB, largest {peak_growth / 1024:+.2f} MB); "
+          f"checkpoints (MB): {[round(kb / 1024, 1) for kb in result['rss_checkpoints_kb']]}")
+    assert result["assessments"] == MILLION
+    assert result["same_results"]
+    assert "MemoryError" not in err
+    assert peak_growth <= RSS_GROWTH_LIMIT_KB
+
+
+# ------------------------------------------------------------------------------------------------ a class
+APP = ROOT / "ui" / "app.py"
+CALCULATOR = ROOT / "ui" / "views" / "calculator.py"
+CHROMIUM = Path("/usr/bin/chromium")
+CLIENTS, CLASS_SECONDS = 30, 60
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+ERRORS = "[data-testid='stException'], [data-testid='stAlertContentError']"
+LINK = "/?age_years={age}&wbc_10e9_per_l=12&genetics=etv6_runx1&cns_status=CNS1&mrd_eoi_percent=0"
+MRD_LABEL = "End-of-induction MRD value (%)"  # the calculator's end-of-induction MRD text input
+STEPS = (("0.05", "Risk group: High"), ("0", "Risk group: Favorable"))
+SHOWS = """expected => [...document.querySelectorAll('.rc-badge')].some(b => b.textContent.includes(expected))"""
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url() -> Iterator[str]:
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.read().decode() == "ok":
+                        break
+            except OSError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the app did not start: {server.stderr.read() if server.stderr else ''}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not (APP.exists() and CALCULATOR.exists()), reason="the app (ui/app.py, ui/views/calculator.py) is not there yet")
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
+def test_a_class_of_30_clients_for_a_minute(app_url: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    timings: list[float] = []
+    problems: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True,
+            args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--disable-background-networking"],
+        )
+        try:
+            pages = []
+            for index in range(CLIENTS):
+                page = browser.new_context().new_page()
+                page.set_default_timeout(300_000)  # 30 clients share two cores with the server
+                page.goto(app_url + LINK.format(age=2 + index % 8))  # each client its own complete case
+                pages.append(page)
+            for page in pages:
+                page.wait_for_function(SHOWS, arg="Risk group: Favorable")
+            # Playwright's sync API is single-threaded: each round issues the change in all 30 pages before
+            # awaiting any, so the server sees 30 concurrent reruns; each client's time runs from its own
+            # change to its own badge showing the new group.
+            end = time.monotonic() + CLASS_SECONDS
+            round_number = 0
+            while time.monotonic() < end:
+                value, expected = STEPS[round_number % 2]
+                round_number += 1
+                started = []
+                for page in pages:
+                    field = page.get_by_label(MRD_LABEL)
+                    field.fill(value)
+                    field.press("Enter")
+                    started.append(time.perf_counter())
+                for page, began in zip(pages, started):
+                    page.wait_for_function(SHOWS, arg=expected)
+                    timings.append(time.perf_counter() - began)
+                for page in pages:
+                    page.locator(IDLE).wait_for(state="attached")
+                    if page.locator(ERRORS).count():
+                        problems.append(page.locator(ERRORS).first.inner_text()[:300])
+        finally:
+            browser.close()
+    timings.sort()
+    p95 = timings[int(0.95 * (len(timings) - 1))]
+    print(f"\na class of {CLIENTS} clients for {CLASS_SECONDS} s: {len(timings)} updates, "
+          f"median {timings[len(timings) // 2] * 1e3:.0f} ms, p95 {p95 * 1e3:.0f} ms")
+    assert not problems, problems[:3]
+    assert len(timings) >= CLIENTS

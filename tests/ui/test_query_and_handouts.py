@@ -1,0 +1,146 @@
+"""Shareable links (ui.lib.query) and the handout builders (ui.lib.handouts), tested directly.
+
+AppTest cannot read a download button's payload, so the Markdown, JSON and PDF builders are tested here.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+
+from riskcalc import Assessment, Patient, assess
+from tests import strategies
+from ui.lib import handouts
+from ui.lib.query import link_from_patient, patient_from_query, query_from_patient
+
+LINK = {"age_years": "4", "wbc_10e9_per_l": "12", "genetics": "etv6_runx1", "cns_status": "CNS1",
+        "mrd_eoi_percent": "0"}
+
+
+def test_the_issue_link_reads_as_its_case() -> None:
+    patient, errors = patient_from_query(LINK)
+    assert errors == []
+    assert patient == Patient(age_years=4, wbc_10e9_per_l=12, genetics=["etv6_runx1"], cns_status="CNS1",
+                              mrd_eoi_percent=0.0)
+    assert query_from_patient(patient) == LINK
+
+
+def test_link_text_is_relative_and_readable() -> None:
+    patient = Patient(age_years=2.5, wbc_10e9_per_l=12, genetics=["kmt2a_r", "dux4_r"], testicular_involvement=True)
+    assert link_from_patient(patient) == (
+        "?age_years=2.5&wbc_10e9_per_l=12&genetics=dux4_r,kmt2a_r&testicular_involvement=true"
+    )
+
+
+@given(strategies.patients())
+def test_every_patient_round_trips_through_its_link(patient: Patient) -> None:
+    again, errors = patient_from_query(query_from_patient(patient))
+    assert errors == []
+    assert again == patient
+
+
+def test_friendly_units_are_accepted_exactly() -> None:
+    patient, errors = patient_from_query({"age_months": "30", "wbc_per_ul": "12000", "mrd_eoi_fraction": "10^-4"})
+    assert errors == []
+    assert (patient.age_years, patient.wbc_10e9_per_l, patient.mrd_eoi_percent) == (2.5, 12.0, 0.01)
+
+
+@pytest.mark.parametrize(
+    ("params", "named"),
+    [
+        ({"age_years": "abc", "wbc_10e9_per_l": "12"}, "age_years"),
+        ({"age_years": "4", "wbc_10e9_per_l": "12", "cns_status": "CNS9"}, "cns_status"),
+        ({"age_years": "4", "wbc_10e9_per_l": "12", "mrd_eoi_percent": "120"}, "mrd_eoi_percent"),
+        ({"age_years": "4", "wbc_10e9_per_l": "12", "genetics": "b_other,etv6_runx1"}, "genetics"),
+        ({"age_years": "4", "wbc_10e9_per_l": "nan"}, "wbc_10e9_per_l"),
+        ({"age_years": "4", "wbc_10e9_per_l": "12", "colour": "blue"}, "colour"),
+        ({"wbc_10e9_per_l": "12"}, "age_years"),
+    ],
+)
+def test_a_bad_parameter_is_named(params: dict[str, str], named: str) -> None:
+    _, errors = patient_from_query(params)
+    assert errors and any(f"'{named}" in message for message in errors)
+
+
+def test_every_bad_parameter_is_reported_and_the_good_ones_kept() -> None:
+    patient, errors = patient_from_query({"age_years": "4", "wbc_10e9_per_l": "12", "cns_status": "CNS9",
+                                          "genetics": "nonsense", "extra": "1"})
+    assert patient == Patient(age_years=4, wbc_10e9_per_l=12)
+    assert len(errors) == 3 and all(any(name in e for e in errors) for name in ("cns_status", "genetics", "extra"))
+
+
+def test_no_parameters_means_no_case() -> None:
+    assert patient_from_query({}) == (None, [])
+
+
+# ---- handouts -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def provisional() -> Assessment:
+    return assess(Patient(age_years=4, wbc_10e9_per_l=12))
+
+
+@pytest.fixture(scope="module")
+def high() -> Assessment:
+    return assess(Patient(age_years=14, wbc_10e9_per_l=80, genetics=["bcr_abl1", "ikzf1plus"], cns_status="CNS2",
+                          mrd_day8_pb_percent=2, mrd_eoi_percent=0.05))
+
+
+def test_markdown_handout_has_group_findings_sources_and_disclaimer(high: Assessment) -> None:
+    text = handouts.to_markdown(high)
+    assert "Risk group: High" in text and "(provisional)" not in text
+    assert high.disclaimer in text
+    for finding in high.findings:
+        assert finding.text in text and finding.rule_id in text
+        assert all(f"]({citation.url})" in text for citation in finding.citations)
+    assert "| Age at diagnosis | 14 years |" in text
+
+
+def test_markdown_handout_of_a_provisional_case_lists_what_is_pending(provisional: Assessment) -> None:
+    text = handouts.to_markdown(provisional)
+    assert "Risk group: Favorable (provisional)" in text
+    assert "Favorable, Standard or High" in text
+    assert "End-of-induction marrow MRD" in text and "if 1 % → High" in text
+
+
+def test_json_handout_is_the_assessment(high: Assessment) -> None:
+    data = json.loads(handouts.to_json(high))
+    assert Assessment.model_validate(data) == high
+    assert data["disclaimer"] == high.disclaimer
+
+
+def _pdf_text(pdf: bytes, tmp_path: Path) -> str | None:
+    if not shutil.which("pdftotext"):
+        return None
+    path = tmp_path / "handout.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_pdf_handout(high: Assessment, tmp_path: Path) -> None:
+    pdf = handouts.to_pdf(high)
+    assert pdf.startswith(b"%PDF") and pdf.rstrip().endswith(b"%%EOF")
+    assert b"Risk group: High" in pdf  # document subject, readable without rendering
+    text = _pdf_text(pdf, tmp_path)
+    if text is not None:  # poppler-utils installed: check the printed page itself
+        flat = " ".join(text.split())
+        assert "Risk group: High" in flat
+        assert "Educational illustration only" in flat
+        assert "x10⁹/L" in flat  # non-Latin-1 characters survive with the Unicode font
+
+
+def test_pdf_handout_without_a_unicode_font_spells_symbols_out(monkeypatch: pytest.MonkeyPatch,
+                                                                provisional: Assessment, tmp_path: Path) -> None:
+    monkeypatch.setattr(handouts, "_unicode_font", lambda: None)
+    pdf = handouts.to_pdf(provisional)
+    assert pdf.startswith(b"%PDF") and b"Risk group: Favorable" in pdf
+    assert handouts.latin1("≥ 0.01 % → 10⁻⁴, x10⁹/L, µL, Gökbuget ▲") == ">= 0.01 % -> 10^-4, x10^9/L, µL, Gökbuget (+)"
+    text = _pdf_text(pdf, tmp_path)
+    if text is not None:
+        assert "Risk group: Favorable (provisional)" in " ".join(text.split())

@@ -1,0 +1,203 @@
+"""The calculator's input widgets, and the translation between them, a Patient and riskcalc's units.
+
+The widgets are live (no st.form): every change reruns the page and re-assesses at once, which is the point
+of a what-if teaching tool. Each result that can be missing has an explicit "pending / not measured" choice,
+so that "not known yet" is never confused with a negative result (genetics: B-other; MRD: 0).
+
+Values are handed to riskcalc.units under the name of the unit chosen (age_months, wbc_per_ul,
+mrd_eoi_fraction, ...), so all conversions are riskcalc's exact decimal ones and none is repeated here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, MutableMapping
+from decimal import Decimal
+from typing import Any
+
+import streamlit as st
+
+from riskcalc import CNSStatus, GeneticCode, Patient
+from riskcalc.units import ALIASES, InputError, parse_decimal, patient_from
+from ui.lib.vocabulary import MRD_FIELDS, Vocabulary
+
+# Widget keys. They are kept in st.session_state across pages (see keep_across_pages) so that a student
+# who looks at the Compare page and comes back finds the case as it was.
+AGE, AGE_UNIT = "in_age", "in_age_unit"
+WBC, WBC_UNIT = "in_wbc", "in_wbc_unit"
+GENETICS_STATE, GENETICS = "in_genetics_state", "in_genetics"
+CNS = "in_cns"
+TESTIS = "in_testis"
+PENDING, KNOWN = "pending", "known"  # the two states of a result that may be missing
+CNS_PENDING = "pending"
+
+
+def mrd_keys(field: str) -> tuple[str, str, str]:
+    """(state, unit, value) widget keys of one MRD time point."""
+    return f"in_{field}_state", f"in_{field}_unit", f"in_{field}"
+
+
+ALL_KEYS: tuple[str, ...] = (
+    AGE, AGE_UNIT, WBC, WBC_UNIT, GENETICS_STATE, GENETICS, CNS, TESTIS,
+    *(key for field in MRD_FIELDS for key in mrd_keys(field)),
+)
+
+# A first case to show when the page opens without a link: a young child at diagnosis, nothing else known.
+DEFAULT_CASE = Patient(age_years=4.0, wbc_10e9_per_l=12.0)
+
+
+def _text(value: Decimal) -> str:
+    """A decimal as plain text without exponent or trailing zeros ('0.0001', '12')."""
+    return format(value.normalize(), "f")
+
+
+def state_from_patient(patient: Patient) -> dict[str, Any]:
+    """The widget values that show a patient, in the model's own units."""
+    state: dict[str, Any] = {
+        AGE: float(patient.age_years),
+        AGE_UNIT: "age_years",
+        WBC: float(patient.wbc_10e9_per_l),
+        WBC_UNIT: "wbc_10e9_per_l",
+        GENETICS_STATE: KNOWN if patient.genetics else PENDING,
+        GENETICS: sorted(code.value for code in patient.genetics),
+        CNS: patient.cns_status.value if patient.cns_status else CNS_PENDING,
+        TESTIS: patient.testicular_involvement,
+    }
+    for field in MRD_FIELDS:
+        state_key, unit_key, value_key = mrd_keys(field)
+        value = getattr(patient, field)
+        state[state_key] = PENDING if value is None else KNOWN
+        state[unit_key] = field
+        state[value_key] = "" if value is None else _text(Decimal(repr(value)))
+    return state
+
+
+def apply_patient(session: MutableMapping[Any, Any], patient: Patient) -> None:
+    """Show a patient in the form (call before the widgets are drawn in this run)."""
+    session.update(state_from_patient(patient))
+
+
+def raw_from_state(state: Mapping[Any, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The inputs as riskcalc.units names and values, with notes on results marked known but left empty.
+
+    A result marked "available" but left empty is treated as still pending, and a note says so, rather than
+    being read as zero or blocking the whole assessment.
+    """
+    raw: dict[str, Any] = {
+        state[AGE_UNIT]: state[AGE],
+        state[WBC_UNIT]: state[WBC],
+        "testicular_involvement": bool(state[TESTIS]),
+    }
+    notes: list[str] = []
+    if state[GENETICS_STATE] == KNOWN:
+        if state[GENETICS]:
+            raw["genetics"] = list(state[GENETICS])
+        else:
+            notes.append("genetics")
+    if state[CNS] != CNS_PENDING:
+        raw["cns_status"] = state[CNS]
+    for field in MRD_FIELDS:
+        state_key, unit_key, value_key = mrd_keys(field)
+        if state[state_key] == KNOWN:
+            if str(state[value_key]).strip():
+                raw[state[unit_key]] = str(state[value_key])
+            else:
+                notes.append(field)
+    return raw, notes
+
+
+def patient_from_state(state: Mapping[Any, Any]) -> tuple[Patient | None, list[str], list[str]]:
+    """(patient or None, errors, fields marked known but left empty)."""
+    raw, empty = raw_from_state(state)
+    try:
+        return patient_from(raw), [], empty
+    except InputError as error:
+        return None, [str(error)], empty
+
+
+def keep_across_pages(session: MutableMapping[Any, Any]) -> None:
+    """Keep the form's values while a widget is not drawn (another page, or a hidden findings list).
+
+    Streamlit deletes a widget's value at the end of any run that does not draw it. A plain copy under a
+    key of our own survives, and is put back before the widget is drawn again. Call at the start of every run.
+    """
+    for key in ALL_KEYS:
+        kept = f"_kept_{key}"
+        if key in session:
+            session[kept] = session[key]
+            session[key] = session[key]  # mark as set by the app, which Streamlit does not clean up either
+        elif kept in session:
+            session[key] = session[kept]
+
+
+def _convert_unit(value_key: str, unit_key: str, units: list[str], as_text: bool) -> None:
+    """On a unit change, convert the value shown so that it still means the same amount.
+
+    Streamlit calls this after the new unit is stored; with two units, the old one is the other.
+    """
+    new = st.session_state[unit_key]
+    old = next((unit for unit in units if unit != new), new)
+
+    def factor(unit: str) -> Decimal:
+        return ALIASES[unit].factor if unit in ALIASES else Decimal(1)
+
+    current: Any = st.session_state.get(value_key)
+    try:
+        amount = parse_decimal(value_key, str(current)) if as_text else Decimal(repr(float(current)))
+    except (InputError, TypeError, ValueError):
+        return  # leave text that is not a number for the student to correct
+    converted = amount * factor(old) / factor(new)
+    st.session_state[value_key] = _text(converted) if as_text else float(converted)
+
+
+def render_inputs(words: Vocabulary) -> None:
+    """Draw every input with a visible label, its unit and help; the values land in st.session_state."""
+    for key, value in state_from_patient(DEFAULT_CASE).items():
+        st.session_state.setdefault(key, value)
+
+    age, wbc = words.fields["age_years"], words.fields["wbc_10e9_per_l"]
+    left, right = st.columns([3, 2])
+    left.number_input(f"{age.label} ({age.units[st.session_state[AGE_UNIT]]})", key=AGE, min_value=0.0,
+                      step=1.0, format="%.2f", help=age.help)
+    right.radio("Age unit", list(age.units), key=AGE_UNIT, format_func=age.units.__getitem__, horizontal=True,
+                on_change=_convert_unit, args=(AGE, AGE_UNIT, list(age.units), False))
+    left, right = st.columns([3, 2])
+    left.number_input(f"{wbc.label} ({wbc.units[st.session_state[WBC_UNIT]]})", key=WBC, min_value=0.0,
+                      step=1.0, format="%.2f", help=wbc.help)
+    right.radio("White count unit", list(wbc.units), key=WBC_UNIT, format_func=wbc.units.__getitem__,
+                on_change=_convert_unit, args=(WBC, WBC_UNIT, list(wbc.units), False))
+
+    genetics = words.fields["genetics"]
+    st.radio(genetics.label, [PENDING, KNOWN], key=GENETICS_STATE, horizontal=True, help=genetics.help,
+             format_func={PENDING: genetics.pending, KNOWN: genetics.known}.__getitem__)
+    # The list appears only once results are marked available: "pending" and "tested negative" (B-other)
+    # stay two different choices. Its value is kept while hidden (keep_across_pages runs on every rerun).
+    if st.session_state[GENETICS_STATE] == KNOWN:
+        st.multiselect(genetics.choose or genetics.label, [code.value for code in GeneticCode], key=GENETICS,
+                       format_func=words.genetic_label, placeholder=genetics.choose_placeholder or "")
+
+    cns = words.fields["cns_status"]
+    options = [CNS_PENDING, *(status.value for status in CNSStatus)]
+    st.radio(cns.label, options, key=CNS, help=cns.help,
+             format_func=lambda option: cns.pending or option if option == CNS_PENDING else cns.classes[CNSStatus(option)])
+
+    testis = words.fields["testicular_involvement"]
+    st.checkbox(testis.label, key=TESTIS, help=testis.help)
+
+    for field in MRD_FIELDS:
+        _render_mrd(field, words)
+
+
+def _render_mrd(field: str, words: Vocabulary) -> None:
+    mrd = words.fields[field]
+    state_key, unit_key, value_key = mrd_keys(field)
+    st.radio(mrd.label, [PENDING, KNOWN], key=state_key, horizontal=True, help=mrd.help,
+             format_func={PENDING: mrd.missing, KNOWN: mrd.known}.__getitem__)
+    missing = st.session_state[state_key] == PENDING
+    left, right = st.columns([3, 2])
+    fraction = st.session_state[unit_key] != field
+    left.text_input(f"{mrd.value or mrd.label} ({mrd.units[st.session_state[unit_key]]})", key=value_key,
+                    disabled=missing, placeholder="e.g. 1e-4 or 10^-4" if fraction else "e.g. 0.01")
+    # The unit stays selectable while the result is missing (a disabled label fails contrast checks, and
+    # choosing the unit first is harmless).
+    right.radio(f"{mrd.label}: unit", list(mrd.units), key=unit_key, format_func=mrd.units.__getitem__,
+                on_change=_convert_unit, args=(value_key, unit_key, list(mrd.units), True))

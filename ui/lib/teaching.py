@@ -1,0 +1,107 @@
+"""The worked teaching cases: load them from rules/<model>/teaching/cases.yaml and check them strictly.
+
+The cases are data written beside the rules (a clinician reviews them with the rules, not in Python). A case
+file is refused when a key is unknown or missing, an input is invalid, or two cases share an id; `problems()`
+also compares each case's expected group with what `assess()` returns, and `unfired_rules()` lists rules no
+case exercises. The tests require both to be empty, so the library cannot drift from the rulebook.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from riskcalc import Assessment, Patient, RiskGroup, assess, get_rulebook
+
+DEFAULT_MODEL = "ball_illustrative"
+_RULES = Path(__file__).resolve().parents[2] / "rules"
+
+
+class TeachingCaseError(ValueError):
+    """A case file that cannot be used; the message names the file and the case."""
+
+
+class TeachingCase(BaseModel):
+    """One worked case: an invented vignette, its inputs, the expected answer and what it teaches."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    id: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    title: str = Field(min_length=5, max_length=80)
+    vignette: str = Field(min_length=80)
+    patient: Patient
+    expected_group: RiskGroup
+    expected_provisional: bool = False
+    teaching_point: str = Field(min_length=40)
+
+    @field_validator("vignette", "teaching_point")
+    @classmethod
+    def _one_paragraph(cls, text: str) -> str:
+        # YAML folded text keeps stray double spaces; the page shows one paragraph.
+        return " ".join(text.split())
+
+
+class CaseFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    cases: list[TeachingCase] = Field(min_length=1)
+
+
+def cases_path(model: str = DEFAULT_MODEL) -> Path:
+    return _RULES / model / "teaching" / "cases.yaml"
+
+
+def load_cases(path: Path) -> tuple[TeachingCase, ...]:
+    """Read and validate one case file; raise TeachingCaseError naming the file and the case."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise TeachingCaseError(f"{path}: cannot read: {error}") from None
+    try:
+        parsed = CaseFile.model_validate(data)
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        loc = first["loc"]
+        where = ".".join(str(part) for part in loc)
+        if len(loc) >= 2 and loc[0] == "cases" and isinstance(loc[1], int) and isinstance(data, dict):
+            raw = data["cases"][loc[1]]
+            case_id = raw.get("id") if isinstance(raw, dict) else None
+            where = f"case {case_id!r}: {where}"
+        raise TeachingCaseError(f"{path}: {where}: {first['msg']}") from None
+    seen: set[str] = set()
+    for case in parsed.cases:
+        if case.id in seen:
+            raise TeachingCaseError(f"{path}: case id {case.id!r} appears twice")
+        seen.add(case.id)
+    return tuple(parsed.cases)
+
+
+@lru_cache(maxsize=4)
+def teaching_cases(model: str = DEFAULT_MODEL) -> tuple[TeachingCase, ...]:
+    """The model's cases, loaded once per process."""
+    return load_cases(cases_path(model))
+
+
+def assessment_of(case: TeachingCase, model: str = DEFAULT_MODEL) -> Assessment:
+    return assess(case.patient, model=model)
+
+
+def problems(cases: tuple[TeachingCase, ...], model: str = DEFAULT_MODEL) -> list[str]:
+    """Cases whose expected answer differs from the model's: one sentence per disagreement."""
+    found = []
+    for case in cases:
+        result = assess(case.patient, model=model)
+        if result.group != case.expected_group:
+            found.append(f"{case.id}: expected {case.expected_group.value}, the model gives {result.group.value}")
+        if result.provisional != case.expected_provisional:
+            found.append(f"{case.id}: expected provisional={case.expected_provisional}, the model gives {result.provisional}")
+    return found
+
+
+def unfired_rules(cases: tuple[TeachingCase, ...], model: str = DEFAULT_MODEL) -> list[str]:
+    """Rule and note ids of the rulebook that no case fires, in rulebook order."""
+    fired = {rule_id for case in cases for rule_id in assess(case.patient, model=model).fired_rules}
+    return [rule.id for rule in get_rulebook(model).rules if rule.id not in fired]
