@@ -40,8 +40,9 @@ _DISCRIMINATOR = {"kind": "patient"}
 # the rules that raise grouping signals; every other rule (explanations, notes) is limited to the case, which
 # keeps the number of rule firings, the engine's main cost, low.
 CASE, PROBE = "case", "probe"
-# Every rule fires once per evaluation with all the facts it matched (durable_rules' "cap" window), instead of
-# once per fact: Python-side firings, the engine's main cost, then grow with the rules, not with the facts.
+# In the windowed ruleset every rule fires once per evaluation with all the facts it matched (durable_rules'
+# "cap" window) instead of once per fact: Python-side firings, the engine's main cost, then grow with the
+# rules, not with the facts.
 _CAP = 100_000
 # A number token in exponent form without a fraction, e.g. 1e-05 or -5e-324, standing between JSON delimiters.
 _BARE_EXPONENT = re.compile(r"(?<=[:\[,\s])(-?\d+)([eE][-+]?\d+)(?=[,\]}\s])")
@@ -84,12 +85,17 @@ class RuleEngine:
     def __init__(self, rulebook: Rulebook) -> None:
         self.rulebook = rulebook
         self._ruleset = f"{rulebook.model_id}_{rulebook.version.replace('.', '_')}"
+        # The same rules twice: one ruleset fires per fact (cheapest for a single fact), the other once per
+        # evaluation with every matched fact (durable_rules' "cap" window; cheapest for many facts).
+        self._windowed = f"{self._ruleset}_windowed"
         self._lock = threading.Lock()
         self._sessions = itertools.count(1)
         self._fired: list[tuple[int, str]] = []
         self._host = _QuietHost()
         try:
-            self._host.register_rulesets({self._ruleset: self._definition(rulebook.rules)})
+            self._host.register_rulesets(
+                {self._ruleset: self._definition(rulebook.rules), self._windowed: self._definition(rulebook.rules, cap=_CAP)}
+            )
         except Exception as error:
             raise self._locate_rejected_rule(error) from None
         self._check_branches_cover_every_age()
@@ -100,24 +106,25 @@ class RuleEngine:
             # a single match arrives as closure._m. Reading the dicts directly skips durable_rules' per-access
             # wrappers, which matters because this runs once per firing.
             single = closure._m
-            frames = [single["m"]] if single is not None else [content._d for content in closure.m]
-            self._fired.extend((frame["case"], rule_id) for frame in frames)
+            if single is not None:
+                self._fired.append((single["m"]["case"], rule_id))
+            else:
+                self._fired.extend((content._d["case"], rule_id) for content in closure.m)
 
         return action
 
-    def _definition(self, rules: tuple[Rule, ...]) -> dict[str, Any]:
+    def _definition(self, rules: tuple[Rule, ...], cap: int | None = None) -> dict[str, Any]:
+        window = {"cap": cap} if cap else {}
         definition: dict[str, Any] = {
             rule.id: {
                 "all": [{"m": {"$and": [*self._discriminators(rule), to_durable(rule.condition)]}}],
-                "cap": _CAP,
+                **window,
                 "run": self._record(rule.id),
             }
             for rule in rules
         }
         # Lowest priority runs last; it matches every fact, so none is ever left unhandled.
-        definition[SENTINEL] = {
-            "pri": 1_000_000, "all": [{"m": dict(_DISCRIMINATOR)}], "cap": _CAP, "run": self._record(SENTINEL)
-        }
+        definition[SENTINEL] = {"pri": 1_000_000, "all": [{"m": dict(_DISCRIMINATOR)}], **window, "run": self._record(SENTINEL)}
         # durable_rules deletes 'run' from the dict it is given, so it must never see a shared one.
         return copy.deepcopy(definition)
 
@@ -160,17 +167,18 @@ class RuleEngine:
         if not facts and not probes:
             return []
         tagged = [{**fact, "role": CASE} for fact in facts] + [{**probe, "role": PROBE} for probe in probes]
+        ruleset = self._ruleset if len(tagged) == 1 else self._windowed
         sid = str(next(self._sessions))
         payload = [{**fact, **_DISCRIMINATOR, "case": case, "sid": sid} for case, fact in enumerate(tagged)]
         with self._lock:
             self._fired = []
             try:
-                self._host.assert_facts(self._ruleset, payload)
-                state = self._host.get_state(self._ruleset, sid)
+                self._host.assert_facts(ruleset, payload)
+                state = self._host.get_state(ruleset, sid)
             except Exception as error:
                 raise EngineError(f"durable_rules failed to evaluate the case: {error}") from error
             finally:
-                self._delete_session(sid)
+                self._delete_session(ruleset, sid)
             fired = self._fired
         if isinstance(state, dict) and state.get("exception"):
             raise EngineError(f"a rule action failed inside durable_rules: {state['exception']}")
@@ -183,9 +191,9 @@ class RuleEngine:
             rule_ids.discard(SENTINEL)
         return [frozenset(rule_ids) for rule_ids in per_case]
 
-    def _delete_session(self, sid: str) -> None:
+    def _delete_session(self, ruleset: str, sid: str) -> None:
         try:
-            self._host.delete_state(self._ruleset, sid)
+            self._host.delete_state(ruleset, sid)
         except Exception as error:  # a session that cannot be freed would exhaust the 1024-slot pool
             raise EngineError(f"durable_rules could not delete session {sid}: {error}") from error
 

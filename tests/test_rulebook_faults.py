@@ -527,7 +527,7 @@ def test_session_limit_is_real_without_deletion(rulebook: Rulebook, monkeypatch:
     """Control for the test above: in this durable_rules build, sessions left alive run out at 1,024."""
     monkeypatch.setattr(RuleEngine, "_check_branches_cover_every_age", lambda self: None)  # no branch rules here
     engine = RuleEngine(dataclasses.replace(rulebook, rules=()))  # sentinel only: small state, fast
-    monkeypatch.setattr(engine, "_delete_session", lambda sid: None)
+    monkeypatch.setattr(engine, "_delete_session", lambda ruleset, sid: None)
     fact = _fact(Patient(age_years=5.0, wbc_10e9_per_l=5.0))
     with pytest.raises(EngineError) as info:
         for _ in range(1100):
