@@ -103,7 +103,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # closed with its module: a later sync_playwright() (the class test) needs no live loop
 def browser() -> Iterator[Browser]:
     try:
         with sync_playwright() as playwright:
