@@ -6,20 +6,11 @@ revert silently, so bounds are tested in pydantic and in tests/ui/test_query_and
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[2] / "ui" / "app.py")
-
-
-def new_app(**params: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    for name, value in params.items():
-        at.query_params[name] = value
-    return at.run()
-
+from tests.ui.apptest import new_app
 
 def badge(at: AppTest) -> str:
     shown = [m.value for m in at.markdown if "rc-badge" in m.value]

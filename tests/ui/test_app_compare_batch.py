@@ -4,28 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from riskcalc import Patient
+from riskcalc import Patient, assess
 from riskcalc.batch import BatchFileError
+from tests.ui.apptest import new_app
 from ui.lib import batchtable
 from ui.lib.comparison import DIFFERS, PIN_LIMIT, comparison_rows, pin
 from ui.lib.vocabulary import load_vocabulary
-from riskcalc import assess
-
-APP = str(Path(__file__).resolve().parents[2] / "ui" / "app.py")
-
-
-def new_app(**params: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    for name, value in params.items():
-        at.query_params[name] = value
-    return at.run()
-
 
 def pin_button(at: AppTest):  # noqa: ANN201 - AppTest's Button type is internal
     return next(button for button in at.button if button.label == "Pin this case")
