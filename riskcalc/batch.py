@@ -150,7 +150,7 @@ def read_jsonl(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, Any] | Non
         raise BatchFileError("the file is empty")
 
 
-def _safe_cell(value: Any) -> Any:
+def safe_cell(value: Any) -> Any:
     """Neutralise text a spreadsheet would run as a formula (a leading ' keeps it text)."""
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         try:
@@ -305,9 +305,9 @@ class _Writer:
             }
             self.out.write(json.dumps(record, ensure_ascii=False) + "\n")
             return
-        cells: dict[str, Any] = {name: _safe_cell(_flat(value)) for name, value in row.items() if name not in RESULT_COLUMNS}
+        cells: dict[str, Any] = {name: safe_cell(_flat(value)) for name, value in row.items() if name not in RESULT_COLUMNS}
         cells.update(result_fields(assessment, error))
-        cells["error"] = _safe_cell(cells["error"])
+        cells["error"] = safe_cell(cells["error"])
         self.csv.writerow({"line": line, **cells})
 
 

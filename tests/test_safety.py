@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from riskcalc import Patient, assess, what_if
-from riskcalc.batch import _safe_cell
+from riskcalc.batch import safe_cell
 from riskcalc.cli import EXIT_OK, main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,12 +37,12 @@ NUMBERS = ["-1", "+1", "-0.5", "+2.5e-3", "-1e4", "0", "12", "-.5"]
 
 @pytest.mark.parametrize("cell", FORMULAS)
 def test_formula_cells_are_neutralised(cell: str) -> None:
-    assert _safe_cell(cell) == "'" + cell
+    assert safe_cell(cell) == "'" + cell
 
 
 @pytest.mark.parametrize("cell", NUMBERS + ["abc", "", "1+1", " =1", "'=1"])
 def test_plain_values_are_kept(cell: str) -> None:
-    assert _safe_cell(cell) == cell
+    assert safe_cell(cell) == cell
 
 
 def _formula_csv(path: Path) -> list[str]:

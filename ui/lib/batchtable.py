@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from riskcalc import Patient
-from riskcalc.batch import RESULT_COLUMNS, BatchFileError, _safe_cell, assess_row, open_csv, result_fields
+from riskcalc.batch import RESULT_COLUMNS, assess_row, decoded_lines, open_csv, result_fields, safe_cell
 
 # A 2 MB upload can hold tens of thousands of rows; beyond this many the page would keep a lecture waiting,
 # so the rest are reported, not assessed (the command line has no such limit).
@@ -41,20 +41,17 @@ class BatchTable:
 
 def assess_csv(data: bytes, limit: int = ROW_LIMIT) -> BatchTable:
     """Assess every row of a CSV upload; raise BatchFileError when the file as a whole is unusable."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as bad:
-        raise BatchFileError(f"not UTF-8 text (byte {bad.start}): save the file as UTF-8") from None
-    header, rows = open_csv(io.StringIO(text, newline=""))
+    # The command line's reader: the same line-numbered encoding errors and universal newlines.
+    header, rows = open_csv(decoded_lines(io.BytesIO(data), "the uploaded file"))
     table = BatchTable(columns=["line", *header, *RESULT_COLUMNS])
     for line, row, read_error in rows:
         if len(table.rows) >= limit:
             table.skipped += 1
             continue
         assessment, error = assess_row(row, read_error)
-        cells: dict[str, Any] = {name: _safe_cell(value) for name, value in (row or {}).items()}
+        cells: dict[str, Any] = {name: safe_cell(value) for name, value in (row or {}).items()}
         cells.update(result_fields(assessment, f"line {line}: {error}" if error else None))
-        cells["error"] = _safe_cell(cells["error"])
+        cells["error"] = safe_cell(cells["error"])
         if assessment is None:
             table.errors.append(cells["error"])
         table.rows.append({"line": line, **cells})
