@@ -7,7 +7,6 @@ rule files; this module only combines what the engine reports.
 
 from __future__ import annotations
 
-import functools
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -108,29 +107,37 @@ def _filling_signals(
 
 
 # Findings and notes are immutable and depend only on their rule, so each is built once per process and shared
-# by every assessment that reports it.
-@functools.cache
+# by every assessment that reports it. The caches are keyed by the rule object's identity: hashing a rule by
+# value walks its condition tree and citations, which costs more than building the finding. Each entry keeps
+# its rule alive, so an identity is never reused for another rule.
+_findings: dict[int, tuple[Rule, Finding]] = {}
+_notes_built: dict[int, tuple[Rule | StandingNote, Note]] = {}
+
+
 def _finding(rule: Rule) -> Finding:
-    return Finding(
-        rule_id=rule.id,
-        factor=rule.factor,
-        direction=rule.direction,
-        text=rule.text,
-        citations=rule.citations,
-        evidence=rule.evidence,
-        evidence_note=rule.evidence_note,
-    )
+    entry = _findings.get(id(rule))
+    if entry is None:
+        finding = Finding(
+            rule_id=rule.id,
+            factor=rule.factor,
+            direction=rule.direction,
+            text=rule.text,
+            citations=rule.citations,
+            evidence=rule.evidence,
+            evidence_note=rule.evidence_note,
+        )
+        entry = _findings[id(rule)] = (rule, finding)
+    return entry[1]
 
 
-@functools.cache
 def _note(note: Rule | StandingNote) -> Note:
-    return Note(
-        rule_id=note.id,
-        text=note.text,
-        citations=note.citations,
-        evidence=note.evidence,
-        evidence_note=note.evidence_note,
-    )
+    entry = _notes_built.get(id(note))
+    if entry is None:
+        built = Note(
+            rule_id=note.id, text=note.text, citations=note.citations, evidence=note.evidence, evidence_note=note.evidence_note
+        )
+        entry = _notes_built[id(note)] = (note, built)
+    return entry[1]
 
 
 def _scenario(names: tuple[str, ...], filling: tuple[Any, ...], group: RiskGroup) -> Scenario:

@@ -23,9 +23,12 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import json.encoder
+import json.scanner
 import math
 import re
 import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -52,24 +55,47 @@ class EngineError(RuntimeError):
     """The engine failed to evaluate a fact; no partial or silent result is ever returned."""
 
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False)
+# durable_rules encodes the session state and decodes a message on every rule firing, its main Python cost.
+# The C encoder and scanner behind the json module are built once here instead of once per call. Circular
+# references cannot occur (every object is a fact riskcalc built or JSON durable_rules wrote), so the encoder
+# skips that check; NaN and infinity never reach it (a Patient refuses them).
+_C_ENCODER = json.encoder.c_make_encoder(  # type: ignore[attr-defined]
+    None, json.JSONEncoder().default, json.encoder.encode_basestring, None, ": ", ", ", False, False, True
+) if json.encoder.c_make_encoder else None  # type: ignore[attr-defined]
+_SCANNER = json.scanner.make_scanner(json.JSONDecoder())
 
 
 class _DurableJson:
     """Stands in for the json module inside durable_rules so that every number it writes can be parsed."""
 
-    loads = staticmethod(json.loads)
+    @staticmethod
+    def loads(text: str | bytes, **kwargs: Any) -> Any:
+        if kwargs or not isinstance(text, str):
+            return json.loads(text, **kwargs)
+        try:
+            value, end = _SCANNER(text, 0)
+        except StopIteration:
+            return json.loads(text)  # raises the json module's own error for malformed input
+        if end != len(text):
+            return json.loads(text)  # trailing content: let the json module accept or reject it
+        return value
 
     @staticmethod
     def dumps(obj: Any, **kwargs: Any) -> str:
-        # durable_rules calls this once per rule firing; a shared encoder avoids building one per call.
-        text = _ENCODER.encode(obj) if kwargs == {"ensure_ascii": False} else json.dumps(obj, **kwargs)
+        if kwargs == {"ensure_ascii": False} and _C_ENCODER is not None:
+            text = "".join(_C_ENCODER(obj, 0))
+        else:
+            text = json.dumps(obj, **kwargs)
         if "e-" in text or "e+" in text or "E" in text:
             text = _BARE_EXPONENT.sub(r"\1.0\2", text)
         return text
 
 
 durable_engine.json = _DurableJson  # type: ignore[attr-defined]
+# durable_rules times action leases with the wall clock (local time minus the epoch) and silently drops an
+# action it believes has run for over 10 s; a clock change (daylight saving, NTP) could trigger that. The
+# leases only compare two readings, so a monotonic clock serves them exactly, and it is cheaper per firing.
+durable_engine._unix_now = time.monotonic  # type: ignore[attr-defined]
 
 
 class _QuietHost(durable_engine.Host):
