@@ -95,7 +95,7 @@ def _parse_value(field: str, op: str, raw: str) -> float | bool | str:
             raise ConditionError(f"value {raw!r} for {field!r} must be true or false")
         return raw == "true"
     assert enum is not None
-    values = [member.value for member in enum]  # type: ignore[attr-defined]
+    values = [member.value for member in enum]
     if raw not in values:
         raise ConditionError(f"value {raw!r} is not a {field} code (one of {', '.join(values)})")
     return raw

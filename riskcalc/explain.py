@@ -7,6 +7,7 @@ Assessment.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 
 from riskcalc.models import Assessment, Citation, Direction
 
@@ -19,7 +20,7 @@ def group_line(assessment: Assessment) -> str:
     return f"{line} (provisional)" if assessment.provisional else line
 
 
-def _cite(citations: list[Citation]) -> str:
+def _cite(citations: Sequence[Citation]) -> str:
     return "; ".join(f"{citation.label} <{citation.url}>" for citation in citations)
 
 

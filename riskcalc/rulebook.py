@@ -212,6 +212,10 @@ class Rulebook:
     factors: tuple[str, ...]
     standing_notes: tuple[StandingNote, ...] = ()
     files: tuple[str, ...] = field(default=())
+    # Derived in __post_init__ from the fields above: lookups by rule id, and whether pending inputs separate.
+    _by_id: dict[str, Rule] = field(init=False, repr=False, compare=False, default_factory=dict)
+    _position: dict[str, int] = field(init=False, repr=False, compare=False, default_factory=dict)
+    _pending_separable: bool = field(init=False, repr=False, compare=False, default=False)
 
     def decide(self, branch: Branch, signals: frozenset[str]) -> RiskGroup:
         """Walk the branch's decision list: the first tier whose paths match gives the group."""
@@ -228,18 +232,18 @@ class Rulebook:
         object.__setattr__(self, "_pending_separable", separable)
 
     def rule(self, rule_id: str) -> Rule:
-        return self._by_id[rule_id]  # type: ignore[attr-defined]
+        return self._by_id[rule_id]
 
     @property
     def pending_separable(self) -> bool:
         """True when no signal-raising rule reads two pending inputs together, so that the signals of a
         filling are the union of what each filled input raises on its own."""
-        return self._pending_separable  # type: ignore[attr-defined]
+        return self._pending_separable
 
     def ordered_findings(self, rules: list[Rule]) -> list[Rule]:
         """Findings in reading order: the branch first, then by factor as model.yaml lists them."""
         findings = [rule for rule in rules if rule.kind == "finding"]
-        position = self._position  # type: ignore[attr-defined]
+        position = self._position
         return sorted(
             findings,
             key=lambda rule: (rule.selects_branch is None, self.factors.index(rule.factor), position[rule.id]),

@@ -163,7 +163,7 @@ def _symlog(value: float) -> float:
 def _cell_label(cell: dict[str, Any], age_top: float) -> str:
     """The group written in the cell: the whole word when it fits, else its initial (explained in the legend)."""
     share = (_symlog(cell["age_to"]) - _symlog(cell["age_from"])) / _symlog(age_top)
-    word = cell["group"] + ("?" if cell["provisional"] else "")
+    word = str(cell["group"]) + ("?" if cell["provisional"] else "")
     return word if share * _WIDTH >= len(word) * _TEXT_PX_PER_CHAR + 8 else word[0].upper()
 
 

@@ -89,7 +89,8 @@ def _record(case_id: str) -> dict[str, Any]:
 
 
 def _score() -> dict[str, int]:
-    return st.session_state.setdefault(QUIZ_SCORE, {"answered": 0, "first_try": 0})
+    score: dict[str, int] = st.session_state.setdefault(QUIZ_SCORE, {"answered": 0, "first_try": 0})
+    return score
 
 
 def _check(case_id: str, correct: str) -> None:
