@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
 from riskcalc.api import assess, assess_many
+from riskcalc.engine import EngineError
 from riskcalc.models import Assessment, Patient
 from riskcalc.units import ALIASES, InputError, patient_from
 
@@ -195,8 +196,16 @@ def assess_row(row: dict[str, Any] | None, read_error: str | None) -> tuple[Asse
 
 
 def assess_rows(parsed: list[tuple[Patient | None, str | None]]) -> list[tuple[Assessment | None, str | None]]:
-    """Assess a chunk of parsed rows in one engine evaluation, keeping each row's place and error."""
-    assessments = iter(assess_many([patient for patient, _ in parsed if patient is not None]))
+    """Assess a chunk of parsed rows in one engine evaluation, keeping each row's place and error.
+
+    If the engine refuses the chunk, each row is assessed alone, so a fault tied to the chunk as a whole
+    costs no row; a row the engine refuses even alone raises EngineError, which stops the batch."""
+    patients = [patient for patient, _ in parsed if patient is not None]
+    try:
+        done = assess_many(patients)
+    except EngineError:
+        done = [assess(patient) for patient in patients]
+    assessments = iter(done)
     return [(next(assessments), None) if patient is not None else (None, error) for patient, error in parsed]
 
 

@@ -6,6 +6,10 @@ durable_rules 2.0.28 is unmaintained and has sharp edges; each is handled here, 
 - a catch-all sentinel rule handles every fact, so no fact is left unmatched (an unmatched fact raises and
   takes a state slot that cannot be freed), and its firing proves each fact was evaluated;
 - each evaluation gets a fresh session id whose state is deleted afterwards (a ruleset holds 1024 at most);
+- every fact carries an id that durable_rules cannot confuse with another fact's (see `_IDS_HASH_APART_BELOW`);
+  without one it identifies a fact by a 32-bit hash of its content, and two facts that share it make it refuse
+  the second as "already observed";
+- a session whose facts durable_rules refused is abandoned, never deleted: deleting it can crash the process;
 - the Host's two background timer threads are switched off (they race with calls) and every call is made
   under one lock;
 - one Host per rulebook per process, built on first use (a ruleset name can be registered only once, and
@@ -29,7 +33,7 @@ import math
 import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from durable import engine as durable_engine
@@ -47,12 +51,43 @@ CASE, PROBE = "case", "probe"
 # "cap" window) instead of once per fact: Python-side firings, the engine's main cost, then grow with the
 # rules, not with the facts.
 _CAP = 100_000
+# durable_rules files each message of a session under the 32-bit FNV-1 hash of its id and refuses a second
+# message with the same hash as "already observed". Without an id, the id is a hash of the fact's content, so
+# two different facts collide by chance: about once in 20,000 evaluations of 650 facts. riskcalc numbers the
+# facts of a session 0, 1, 2, ... instead: the decimal numbers below 797,186 have pairwise different hashes
+# (797,186 is the first that shares one, with 40,189; tests/test_engine_ids.py checks both facts), so a session
+# holds at most _MAX_FACTS facts and larger evaluations are split.
+_IDS_HASH_APART_BELOW = 797_186
+_MAX_FACTS = 50_000
+assert _MAX_FACTS <= _IDS_HASH_APART_BELOW
 # A number token in exponent form without a fraction, e.g. 1e-05 or -5e-324, standing between JSON delimiters.
 _BARE_EXPONENT = re.compile(r"(?<=[:\[,\s])(-?\d+)([eE][-+]?\d+)(?=[,\]}\s])")
 
 
 class EngineError(RuntimeError):
     """The engine failed to evaluate a fact; no partial or silent result is ever returned."""
+
+
+def fnv1_32(text: str) -> int:
+    """The 32-bit FNV-1 hash durable_rules files a message under (its C function fnv1Hash32)."""
+    value = 0x811C9DC5
+    for byte in text.encode():
+        value = ((value ^ byte) * 16777619) & 0xFFFFFFFF
+    return value
+
+
+class _FactIds:
+    """The hashes of the fact ids 0, 1, 2, ..., computed as far as evaluations have needed them."""
+
+    def __init__(self) -> None:
+        self._index_of_hash: dict[int, int] = {}
+
+    def collides(self, message_id: str, facts: int) -> bool:
+        """Whether `message_id` shares its hash with one of the ids 0 .. facts-1."""
+        for index in range(len(self._index_of_hash), facts):
+            self._index_of_hash[fnv1_32(str(index))] = index
+        same_hash = self._index_of_hash.get(fnv1_32(message_id))
+        return same_hash is not None and same_hash < facts
 
 
 # durable_rules encodes the session state and decodes a message on every rule firing, its main Python cost.
@@ -62,7 +97,8 @@ class EngineError(RuntimeError):
 _C_ENCODER = json.encoder.c_make_encoder(  # type: ignore[attr-defined]
     None, json.JSONEncoder().default, json.encoder.encode_basestring, None, ": ", ", ", False, False, True
 ) if json.encoder.c_make_encoder else None  # type: ignore[attr-defined]
-_SCANNER = json.scanner.make_scanner(json.JSONDecoder())
+# typeshed types make_scanner's argument wrongly (as the scanner class); it takes the decoder.
+_SCANNER: Callable[[str, int], tuple[Any, int]] = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
 
 
 class _DurableJson:
@@ -91,14 +127,14 @@ class _DurableJson:
         return text
 
 
-durable_engine.json = _DurableJson  # type: ignore[attr-defined]
+durable_engine.json = _DurableJson
 # durable_rules times action leases with the wall clock (local time minus the epoch) and silently drops an
 # action it believes has run for over 10 s; a clock change (daylight saving, NTP) could trigger that. The
 # leases only compare two readings, so a monotonic clock serves them exactly, and it is cheaper per firing.
-durable_engine._unix_now = time.monotonic  # type: ignore[attr-defined]
+durable_engine._unix_now = time.monotonic
 
 
-class _QuietHost(durable_engine.Host):
+class _QuietHost(durable_engine.Host):  # type: ignore[misc]  # durable_rules has no type information
     """A Host without background timer threads: riskcalc uses no timers, and the threads race with calls."""
 
     def _run(self) -> None:
@@ -116,6 +152,9 @@ class RuleEngine:
         self._windowed = f"{self._ruleset}_windowed"
         self._lock = threading.Lock()
         self._sessions = itertools.count(1)
+        self._fact_ids = _FactIds()
+        # Sessions durable_rules refused facts in; each holds one of the ruleset's 1024 slots for good.
+        self.abandoned_sessions = 0
         self._fired: list[tuple[int, str]] = []
         self._host = _QuietHost()
         try:
@@ -126,16 +165,18 @@ class RuleEngine:
             raise self._locate_rejected_rule(error) from None
         self._check_branches_cover_every_age()
 
-    def _record(self, rule_id: str):  # noqa: ANN202 - durable_rules calls this with its closure object
+    def _record(self, rule_id: str) -> Callable[[Any], None]:
+        """The action of one rule: it records (fact, rule id) for each fact the firing carries."""
+
         def action(closure: Any) -> None:
             # With "cap", one firing carries every fact the rule matched: closure.m is then a list of frames;
             # a single match arrives as closure._m. Reading the dicts directly skips durable_rules' per-access
             # wrappers, which matters because this runs once per firing.
             single = closure._m
             if single is not None:
-                self._fired.append((single["m"]["case"], rule_id))
+                self._fired.append((int(single["m"]["id"]), rule_id))
             else:
-                self._fired.extend((content._d["case"], rule_id) for content in closure.m)
+                self._fired.extend((int(content._d["id"]), rule_id) for content in closure.m)
 
         return action
 
@@ -188,34 +229,50 @@ class RuleEngine:
                 )
 
     def evaluate(self, facts: Sequence[dict[str, Any]], probes: Sequence[dict[str, Any]] = ()) -> list[frozenset[str]]:
-        """Assert the case facts and probe facts in one fresh session; return, per fact (cases first, then
-        probes), the ids of the rules that fired. On probes only signal-raising rules fire."""
-        if not facts and not probes:
-            return []
+        """Assert the case facts and probe facts, in one fresh session per _MAX_FACTS facts; return, per fact
+        (cases first, then probes), the ids of the rules that fired. On probes only signal-raising rules fire."""
         tagged = [{**fact, "role": CASE} for fact in facts] + [{**probe, "role": PROBE} for probe in probes]
+        fired: list[frozenset[str]] = []
+        for first in range(0, len(tagged), _MAX_FACTS):
+            fired += self._evaluate_session(tagged[first : first + _MAX_FACTS], first)
+        return fired
+
+    def _session_id(self, facts: int) -> str:
+        """A new session id whose state message ("sid-<id>") cannot collide with the ids of `facts` facts."""
+        while True:
+            sid = str(next(self._sessions))
+            if not self._fact_ids.collides(f"sid-{sid}", facts):
+                return sid
+
+    def _evaluate_session(self, tagged: list[dict[str, Any]], first: int) -> list[frozenset[str]]:
         ruleset = self._ruleset if len(tagged) == 1 else self._windowed
-        sid = str(next(self._sessions))
-        payload = [{**fact, **_DISCRIMINATOR, "case": case, "sid": sid} for case, fact in enumerate(tagged)]
         with self._lock:
+            sid = self._session_id(len(tagged))
+            payload = [{**fact, **_DISCRIMINATOR, "id": str(index), "sid": sid} for index, fact in enumerate(tagged)]
             self._fired = []
             try:
                 self._host.assert_facts(ruleset, payload)
+            except Exception as error:
+                # The session may be half-built; deleting it can crash the process, so it is left as it is.
+                self.abandoned_sessions += 1
+                raise EngineError(f"durable_rules failed to evaluate the case: {error}") from error
+            try:
                 state = self._host.get_state(ruleset, sid)
             except Exception as error:
-                raise EngineError(f"durable_rules failed to evaluate the case: {error}") from error
+                raise EngineError(f"durable_rules failed to report the session state: {error}") from error
             finally:
                 self._delete_session(ruleset, sid)
             fired = self._fired
         if isinstance(state, dict) and state.get("exception"):
             raise EngineError(f"a rule action failed inside durable_rules: {state['exception']}")
-        per_case: list[set[str]] = [set() for _ in tagged]
-        for case, rule_id in fired:
-            per_case[case].add(rule_id)
-        for case, rule_ids in enumerate(per_case):
+        per_fact: list[set[str]] = [set() for _ in tagged]
+        for index, rule_id in fired:
+            per_fact[index].add(rule_id)
+        for index, rule_ids in enumerate(per_fact):
             if SENTINEL not in rule_ids:
-                raise EngineError(f"fact {case} was not evaluated by durable_rules (its sentinel rule did not fire)")
+                raise EngineError(f"fact {first + index} was not evaluated by durable_rules (its sentinel rule did not fire)")
             rule_ids.discard(SENTINEL)
-        return [frozenset(rule_ids) for rule_ids in per_case]
+        return [frozenset(rule_ids) for rule_ids in per_fact]
 
     def _delete_session(self, ruleset: str, sid: str) -> None:
         try:

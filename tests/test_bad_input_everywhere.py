@@ -223,6 +223,33 @@ def test_engine_failure_is_exit_3(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert "injected" in capsys.readouterr().err
 
 
+def test_engine_refusing_a_chunk_costs_no_row(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fault tied to a chunk as a whole (such as a refused session) is retried one row at a time."""
+    from riskcalc.api import get_engine
+    from riskcalc.engine import RuleEngine
+
+    get_engine()  # built (and self-checked) before the fault is injected
+    evaluate = RuleEngine.evaluate
+    refused: list[int] = []
+
+    def refuse_chunks(self: Any, facts: Any, probes: Any = ()) -> Any:
+        if len(facts) > 1:
+            refused.append(len(facts))
+            raise EngineError("injected: session refused")
+        return evaluate(self, facts, probes)
+
+    monkeypatch.setattr(RuleEngine, "evaluate", refuse_chunks)
+    source, target = tmp_path / "in.csv", tmp_path / "out.csv"
+    source.write_text("age_years,wbc_10e9_per_l\n4,12\nabc,12\n12,13\n40,3\n", encoding="utf-8")
+    assert main(["batch", str(source), "-o", str(target), "--no-progress"]) == EXIT_ROWS_FAILED
+    assert refused == [3]
+    with target.open(encoding="utf-8", newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    assert [(row["line"], row["group"]) for row in rows] == [("2", "favorable"), ("3", ""), ("4", "high"), ("5", "high")]
+    assert "age_years" in rows[1]["error"]
+
+
 # ------------------------------------------------------------------------------ riskcalc batch: the table
 def _good_row(index: int) -> dict[str, str]:
     return {"id": f"good{index}", "age_years": str(2 + index % 7), "wbc_10e9_per_l": "12"}

@@ -377,11 +377,6 @@ def test_rule_file_for_undeclared_branch(rules: Path) -> None:
 # ---- engine faults ------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def rulebook() -> Rulebook:
-    return load_rulebook(MODEL, root=RULES_DIR)
-
-
 def _replace_rule(rulebook: Rulebook, rule_id: str, **changes: Any) -> Rulebook:
     rules = tuple(dataclasses.replace(rule, **changes) if rule.id == rule_id else rule for rule in rulebook.rules)
     return dataclasses.replace(rulebook, rules=rules)
@@ -480,7 +475,7 @@ def test_unevaluated_probe_detected(rulebook: Rulebook, monkeypatch: pytest.Monk
         def case_only(closure: Any) -> None:
             single = closure._m  # one matched fact, or (with the cap window) a list of frames in closure.m
             frames = [single["m"]] if single is not None else [content._d for content in closure.m]
-            self._fired.extend((frame["case"], SENTINEL) for frame in frames if frame["role"] == engine_module.CASE)
+            self._fired.extend((int(frame["id"]), SENTINEL) for frame in frames if frame["role"] == engine_module.CASE)
 
         return case_only
 
