@@ -48,10 +48,6 @@ def _fact(patient: Patient, fills: dict[str, Any] | None = None) -> dict[str, An
     return fact
 
 
-def _signals(rulebook: Rulebook, fired: frozenset[str]) -> frozenset[str]:
-    return frozenset().union(*(rulebook.rule(rule_id).signals for rule_id in fired))
-
-
 def _branch(rules: list[Rule]) -> Branch:
     branches = {rule.selects_branch for rule in rules if rule.selects_branch}
     if len(branches) != 1:
@@ -140,7 +136,7 @@ def _note(note: Rule | StandingNote) -> Note:
     return entry[1]
 
 
-def _scenario(names: tuple[str, ...], filling: tuple[Any, ...], group: RiskGroup) -> Scenario:
+def _scenario(names: list[str], filling: tuple[Any, ...], group: RiskGroup) -> Scenario:
     fills = {name: list(value) if isinstance(value, tuple) else value for name, value in zip(names, filling)}
     return Scenario(fills=fills, group=group)
 
@@ -168,9 +164,9 @@ def _assessment(rulebook: Rulebook, plan: _Plan, fired: frozenset[str], probe_fi
     names, fillings = plan.names, plan.fillings
     known_rules = [rule for rule in rulebook.rules if rule.id in fired]
     branch = _branch(known_rules)
-    known = _signals(rulebook, fired)
+    known = rulebook.signals(fired)
     if fillings:
-        probe_signals = [_signals(rulebook, ids) for ids in probe_fired]
+        probe_signals = [rulebook.signals(ids) for ids in probe_fired]
         signal_sets = _filling_signals(rulebook, names, fillings, plan.probes, probe_signals, known)
         groups = [rulebook.decide(branch, signals) for signals in signal_sets]
     else:
@@ -187,7 +183,7 @@ def _assessment(rulebook: Rulebook, plan: _Plan, fired: frozenset[str], probe_fi
         nci_risk=_nci_risk(known_rules),
         findings=[_finding(rule) for rule in rulebook.ordered_findings(known_rules)],
         notes=[_note(note) for note in _notes(known_rules, rulebook)],
-        scenarios=[_scenario(tuple(names), filling, group) for filling, group in zip(fillings, groups)],
+        scenarios=[_scenario(names, filling, group) for filling, group in zip(fillings, groups)],
         fired_rules=[rule.id for rule in known_rules],
         model_id=rulebook.model_id,
         model_version=rulebook.version,

@@ -198,6 +198,16 @@ class Tier:
         return self.paths is None or any(path.matches(signals) for path in self.paths)
 
 
+_MEMO_LIMIT = 100_000
+
+
+def _remember(memo: dict[Any, Any], key: Any, value: Any) -> None:
+    """Store in a memo that never outgrows _MEMO_LIMIT entries (it starts afresh when full)."""
+    if len(memo) >= _MEMO_LIMIT:
+        memo.clear()
+    memo[key] = value
+
+
 @dataclass(frozen=True)
 class Rulebook:
     model_id: str
@@ -216,13 +226,29 @@ class Rulebook:
     _by_id: dict[str, Rule] = field(init=False, repr=False, compare=False, default_factory=dict)
     _position: dict[str, int] = field(init=False, repr=False, compare=False, default_factory=dict)
     _pending_separable: bool = field(init=False, repr=False, compare=False, default=False)
+    # Memos of signals() and decide(): the same few thousand sets of fired rules recur across patients.
+    _signals_of: dict[frozenset[str], frozenset[str]] = field(init=False, repr=False, compare=False, default_factory=dict)
+    _decisions: dict[tuple[Branch, frozenset[str]], RiskGroup] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
 
     def decide(self, branch: Branch, signals: frozenset[str]) -> RiskGroup:
         """Walk the branch's decision list: the first tier whose paths match gives the group."""
-        for tier in self.grouping[branch]:
-            if tier.matches(signals):
-                return tier.group
-        raise AssertionError("a checked grouping always ends with an 'otherwise' tier")
+        group = self._decisions.get((branch, signals))
+        if group is None:
+            group = next((tier.group for tier in self.grouping[branch] if tier.matches(signals)), None)
+            if group is None:
+                raise AssertionError("a checked grouping always ends with an 'otherwise' tier")
+            _remember(self._decisions, (branch, signals), group)
+        return group
+
+    def signals(self, fired: frozenset[str]) -> frozenset[str]:
+        """The signals raised by a set of fired rules."""
+        raised = self._signals_of.get(fired)
+        if raised is None:
+            raised = frozenset().union(*(self._by_id[rule_id].signals for rule_id in fired))
+            _remember(self._signals_of, fired, raised)
+        return raised
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", {rule.id: rule for rule in self.rules})

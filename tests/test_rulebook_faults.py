@@ -473,8 +473,8 @@ def test_unevaluated_probe_detected(rulebook: Rulebook, monkeypatch: pytest.Monk
             return action
 
         def case_only(closure: Any) -> None:
-            single = closure._m  # one matched fact, or (with the cap window) a list of frames in closure.m
-            frames = [single["m"]] if single is not None else [content._d for content in closure.m]
+            single = closure._m  # one matched fact, or (with the cap window) a list of facts in closure.m
+            frames = [single["m"]] if single is not None else closure.m
             self._fired.extend((int(frame["id"]), SENTINEL) for frame in frames if frame["role"] == engine_module.CASE)
 
         return case_only
