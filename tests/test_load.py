@@ -198,6 +198,22 @@ def test_what_if_from_threads_matches_sequential() -> None:
             assert result == expected
 
 
+def test_the_rulebook_memos_stay_bounded_and_correct(monkeypatch: pytest.MonkeyPatch) -> None:
+    """signals() and decide() memoise; past the limit a memo starts afresh, and the answers never change."""
+    from riskcalc import rulebook as rulebook_module
+    from riskcalc.api import get_rulebook
+
+    rng = random.Random(11)
+    patients = [random_patient(rng) for _ in range(300)]
+    expected = [summary(patient) for patient in patients]
+    book = get_rulebook()
+    monkeypatch.setattr(rulebook_module, "_MEMO_LIMIT", 8)
+    book._signals_of.clear()
+    book._decisions.clear()
+    assert [summary(patient) for patient in patients] == expected
+    assert 0 < len(book._signals_of) <= 8 and 0 < len(book._decisions) <= 8
+
+
 # ------------------------------------------------------------------------------------------- the million
 def test_a_million_assessments_in_one_process(million_process: subprocess.Popen[str] | None) -> None:
     assert million_process is not None
