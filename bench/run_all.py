@@ -14,7 +14,9 @@ What is measured:
 - `riskcalc batch` on generated CSV files (seeded RNG, 10,000 and 100,000 rows), the real console script in
   a subprocess: rows/s end to end and peak RSS (/usr/bin/time -v, else getrusage of the children);
 - cold start: a new process that imports riskcalc and assesses one patient (median of 10 runs);
-- the app: input change -> updated page, server side with AppTest and in the browser (bench/browser_latency.py).
+- the app: input change -> updated page, server side with AppTest and in the browser (bench/browser_latency.py);
+- a class: 30 browser-like websocket clients on the real server for 60 s, changing an input without pause and
+  every 5 s (tests/streamlit_client.py): updates per second and the median and p95 update time.
 """
 
 from __future__ import annotations
@@ -212,39 +214,44 @@ def bench_cold(runs: int) -> dict[str, float]:
 def bench_app_server(changes: int) -> dict[str, Any]:
     """Input change -> rerun finished, server side, with Streamlit's AppTest on the app's default page (the
     calculator): the white count (widget key `in_wbc`) is changed and the page rerun, `changes` times."""
-    app, page = ROOT / "ui" / "app.py", ROOT / "ui" / "views" / "calculator.py"
-    if not (app.exists() and page.exists()):
-        return {"todo": "TODO: ui/app.py or ui/views/calculator.py does not exist yet; AppTest latency not measured"}
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(app), default_timeout=60).run()
+    at = AppTest.from_file(str(ROOT / "ui" / "app.py"), default_timeout=60).run()
     if at.exception:
-        return {"todo": f"TODO: the app raised on load: {at.exception[0].value}"}
-    keys = [widget.key for widget in at.number_input]
-    key = "in_wbc" if "in_wbc" in keys else (keys[0] if keys else None)
-    if key is None:
-        return {"todo": "TODO: the calculator page has no number_input to change"}
+        raise RuntimeError(f"the app raised on load: {at.exception[0].value}")
     values = [10.0, 25.0, 40.0, 60.0, 120.0]
     timings = []
     for index in range(changes):
-        widget = at.number_input(key=key).set_value(values[index % len(values)])
+        widget = at.number_input(key="in_wbc").set_value(values[index % len(values)])
         start = time.perf_counter()
         widget.run()
         timings.append(time.perf_counter() - start)
         if at.exception:
-            return {"todo": f"TODO: the app raised after a change: {at.exception[0].value}"}
+            raise RuntimeError(f"the app raised after a change: {at.exception[0].value}")
     timings.sort()
     return {"median_ms": statistics.median(timings) * 1e3, "p95_ms": percentile(timings, 0.95) * 1e3,
-            "changes": changes, "widget": key}
+            "changes": changes, "widget": "in_wbc"}
 
 
 def bench_app_browser() -> dict[str, Any]:
-    script = ROOT / "bench" / "browser_latency.py"
-    if not script.exists():
-        return {"todo": "TODO: bench/browser_latency.py (helper B) does not exist yet; browser latency not measured"}
-    done = subprocess.run([str(PYTHON), str(script)], capture_output=True, text=True, check=False, cwd=ROOT,
-                          timeout=600)
+    done = subprocess.run([str(PYTHON), str(ROOT / "bench" / "browser_latency.py")], capture_output=True,
+                          text=True, check=False, cwd=ROOT, timeout=600)
     return {"returncode": done.returncode, "output": done.stdout.strip(), "stderr_tail": done.stderr.strip()[-800:]}
+
+
+def bench_class(clients: int, seconds: float, think_s: float) -> dict[str, Any]:
+    """A class on the real server: `clients` browser-like websocket clients (tests/streamlit_client.py), each
+    changing end-of-induction MRD and waiting for the new group, `think_s` seconds apart, for `seconds`."""
+    from tests.browser.conftest import serve_app
+    from tests.streamlit_client import run_class
+    from tests.test_load import CLASS_QUERY, CLASS_STEPS, MRD_KEY
+
+    with tempfile.TemporaryDirectory() as logs, serve_app(Path(logs)) as base:
+        run = run_class(base, [CLASS_QUERY.format(age=2 + index % 8) for index in range(clients)], MRD_KEY,
+                        CLASS_STEPS, seconds, think_s)
+    return {"clients": clients, "seconds": seconds, "think_s": think_s, "updates": len(run.timings),
+            "median_ms": statistics.median(run.timings) * 1e3, "p95_ms": run.percentile(0.95) * 1e3,
+            "max_ms": max(run.timings) * 1e3, "problems": run.problems[:5], "summary": run.summary()}
 
 
 # --------------------------------------------------------------------------------------------------- report
@@ -295,21 +302,18 @@ def main() -> None:
           f"(inside: import {c['import_s']:.3f} s, first assess incl. engine build {c['first_assess_s']:.3f} s)\n")
 
     if not args.no_app:
-        results["app_server"] = bench_app_server(20)
-        s = results["app_server"]
-        if "todo" in s:
-            print(f"app, server side (AppTest): {s['todo']}")
-        else:
-            print(f"app, server side (AppTest, {s['changes']} changes of '{s['widget']}'): "
-                  f"median {s['median_ms']:.1f} ms, p95 {s['p95_ms']:.1f} ms")
-        results["app_browser"] = bench_app_browser()
-        b = results["app_browser"]
-        if "todo" in b:
-            print(f"app, in the browser: {b['todo']}")
-        else:
-            print(f"app, in the browser (bench/browser_latency.py, exit {b['returncode']}):\n{b['output']}")
-            if b["returncode"]:
-                print(b["stderr_tail"])
+        results["app_server"] = s = bench_app_server(20)
+        print(f"app, server side (AppTest, {s['changes']} changes of '{s['widget']}'): "
+              f"median {s['median_ms']:.1f} ms, p95 {s['p95_ms']:.1f} ms")
+        results["app_browser"] = b = bench_app_browser()
+        print(f"app, in the browser (bench/browser_latency.py, exit {b['returncode']}):\n{b['output']}")
+        if b["returncode"]:
+            print(b["stderr_tail"])
+        class_seconds = 20.0 if args.quick else 60.0
+        for think_s in (0.0, 5.0):
+            results[f"class_think_{think_s:g}s"] = k = bench_class(30, class_seconds, think_s)
+            print(f"a class on the server, {think_s:g} s between a client's changes: {k['summary']}"
+                  + (f"; first problems: {k['problems']}" if k["problems"] else ""), flush=True)
         print()
 
     big = results["batch"][sizes[-1]]

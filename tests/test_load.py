@@ -9,8 +9,10 @@
   on the second core while the thread test runs): RSS growth <= 20 MB after a 10,000-call warm-up, and the
   last results still equal the first. RISKCALC_LOAD_ASSESSMENTS=N runs N instead (the default is the full
   million; docs/reliability.md records the figures of a full run).
-- A class (marked `browser`): 30 browser-like clients (one headless Chromium, 30 contexts) driving the running
-  app for 60 s over loopback; no error appears and the p95 update time is printed.
+- A class, twice, against the running app over loopback for 60 s each: 30 clients speaking Streamlit's websocket
+  protocol (tests/streamlit_client.py; they render nothing, so the machine's two cores serve the app), and
+  30 headless Chromium pages (marked `browser`; the browsers then take most of the CPU). Every client changes
+  end-of-induction MRD over and over and must see the right group; no error may appear. Update times printed.
 
 Nothing here asserts a time: timings are reported (pytest -s shows them), the benchmarks are in bench/.
 """
@@ -239,9 +241,12 @@ CHROMIUM = Path("/usr/bin/chromium")
 CLIENTS, CLASS_SECONDS = 30, 60
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 ERRORS = "[data-testid='stException'], [data-testid='stAlertContentError']"
-LINK = "/?age_years={age}&wbc_10e9_per_l=12&genetics=etv6_runx1&cns_status=CNS1&mrd_eoi_percent=0"
+CLASS_QUERY = "age_years={age}&wbc_10e9_per_l=12&genetics=etv6_runx1&cns_status=CNS1&mrd_eoi_percent=0"
+LINK = "/?" + CLASS_QUERY
 MRD_LABEL = "End-of-induction MRD value (%)"  # the calculator's end-of-induction MRD text input
-STEPS = (("0.05", "Risk group: High"), ("0", "Risk group: Favorable"))
+MRD_KEY = "in_mrd_eoi_percent"  # the same input's widget key
+CLASS_STEPS = (("0.05", "High"), ("0", "Favorable"))  # (MRD value, the group the badge must then show)
+STEPS = tuple((value, f"Risk group: {group}") for value, group in CLASS_STEPS)
 SHOWS = """expected => [...document.querySelectorAll('.rc-badge')].some(b => b.textContent.includes(expected))"""
 
 
@@ -305,3 +310,25 @@ def test_a_class_of_30_clients_for_a_minute(app_url: str) -> None:
           f"median {timings[len(timings) // 2] * 1e3:.0f} ms, p95 {p95 * 1e3:.0f} ms")
     assert not problems, problems[:3]
     assert len(timings) >= CLIENTS
+
+
+def test_a_class_of_30_websocket_clients_for_a_minute(app_url: str) -> None:
+    """The server a class shares: 30 clients speaking the browser's websocket protocol (no rendering, so the
+    test machine's two cores go to the server), each changing MRD and checking the new group, for a minute."""
+    from tests.streamlit_client import run_class
+
+    queries = [CLASS_QUERY.format(age=2 + index % 8) for index in range(CLIENTS)]
+    run = run_class(app_url, queries, MRD_KEY, CLASS_STEPS, CLASS_SECONDS)
+    print(f"\na class of {run.summary()}")
+    assert not run.problems, run.problems[:3]
+    assert len(run.timings) >= 2 * CLIENTS  # every client changed its case and saw the right group, twice
+
+
+def test_the_websocket_client_notices_a_wrong_group(app_url: str) -> None:
+    """The class test's checker is not blind: a client told to expect the wrong group reports each update."""
+    from tests.streamlit_client import run_class
+
+    wrong = tuple((value, "Standard") for value, _ in CLASS_STEPS)
+    run = run_class(app_url, [CLASS_QUERY.format(age=4)], MRD_KEY, wrong, seconds=1.0)
+    assert run.timings and len(run.problems) == len(run.timings)
+    assert run.problems[0].endswith(f"set {MRD_KEY}=0.05, page showed High (FINISHED_SUCCESSFULLY)")
