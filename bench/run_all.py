@@ -63,6 +63,19 @@ TARGETS = {
 
 
 # ---------------------------------------------------------------------------------------------- the machine
+def host_speed_ms() -> float:
+    """The best of 5 runs of a fixed pure-Python loop: how fast this host runs Python right now, so that
+    figures taken on different hosts or at different times can be compared (smaller is faster)."""
+
+    def loop() -> float:
+        start, total = time.perf_counter(), 0
+        for number in range(3_000_000):
+            total += number * number % 7
+        return time.perf_counter() - start
+
+    return min(loop() for _ in range(5)) * 1e3
+
+
 def machine() -> dict[str, Any]:
     cpu = "unknown"
     try:
@@ -91,6 +104,7 @@ def machine() -> dict[str, Any]:
         "durable_rules": version("durable_rules"),
         "pydantic": version("pydantic"),
         "load_average_at_start": os.getloadavg()[0],
+        "host_speed_ms": host_speed_ms(),
     }
 
 
@@ -280,6 +294,7 @@ def main() -> None:
     m = results["machine"]
     print(f"machine: {m['cpu']}, {m['cores']} cores, {m['memory_mb']} MB; Python {m['python']}; "
           f"durable_rules {m['durable_rules']}; load average at start {m['load_average_at_start']:.2f}")
+    print(f"host speed: a fixed 3,000,000-step Python loop takes {m['host_speed_ms']:.0f} ms (best of 5)")
     print(f"(run: {calls} assess() calls per case; batch sizes {sizes})\n", flush=True)
 
     results["assess"] = bench_assess(calls)

@@ -10,6 +10,7 @@ the process (shown in a subprocess below), so riskcalc abandons it instead.
 from __future__ import annotations
 
 import itertools
+import signal
 import subprocess
 import sys
 import textwrap
@@ -101,7 +102,8 @@ def test_deleting_a_refused_session_crashes_the_process() -> None:
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert result.stdout.splitlines() == ["refused"]
-    assert result.returncode == -11  # SIGSEGV
+    # Killed by a signal: SIGSEGV on Python 3.11; on 3.12 glibc catches the bad free() first (SIGABRT).
+    assert -result.returncode in (signal.SIGSEGV, signal.SIGABRT), (result.returncode, result.stderr[-500:])
 
 
 def test_refused_session_is_abandoned_not_deleted(rulebook: Rulebook, monkeypatch: pytest.MonkeyPatch) -> None:
