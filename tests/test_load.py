@@ -312,6 +312,14 @@ def test_a_class_of_30_clients_for_a_minute(app_url: str) -> None:
     assert len(timings) >= CLIENTS
 
 
+def test_the_server_skips_streamlits_full_collection_after_each_rerun() -> None:
+    """A full gc.collect() after every rerun was three quarters of the server's time (docs/performance.md)."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["runner"]["postScriptGC"] is False
+
+
 def test_a_class_of_30_websocket_clients_for_a_minute(app_url: str) -> None:
     """The server a class shares: 30 clients speaking the browser's websocket protocol (no rendering, so the
     test machine's two cores go to the server), each changing MRD and checking the new group, for a minute."""
