@@ -28,16 +28,22 @@ def _flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
+def _help(text: str | None) -> str | None:
+    """argparse reads help texts as %-format strings; the field descriptions contain plain % signs."""
+    return None if text is None else text.replace("%", "%%")
+
+
 def _add_patient_flags(parser: argparse.ArgumentParser) -> None:
     fields = parser.add_argument_group("case (one flag per Patient field; units as in `riskcalc schema`)")
     for name, info in Patient.model_fields.items():
         if name == "testicular_involvement":
-            fields.add_argument(_flag(name), dest=name, nargs="?", const="true", metavar="yes|no", help=info.description)
+            fields.add_argument(_flag(name), dest=name, nargs="?", const="true", metavar="yes|no",
+                                help=_help(info.description))
         else:
-            fields.add_argument(_flag(name), dest=name, metavar="VALUE", help=info.description)
+            fields.add_argument(_flag(name), dest=name, metavar="VALUE", help=_help(info.description))
     friendly = parser.add_argument_group("the same fields in other units (converted exactly)")
     for name, alias in ALIASES.items():
-        friendly.add_argument(_flag(name), dest=name, metavar="VALUE", help=f"{alias.field} given in {alias.unit}")
+        friendly.add_argument(_flag(name), dest=name, metavar="VALUE", help=_help(f"{alias.field} given in {alias.unit}"))
     parser.add_argument("--input", metavar="FILE", help="read the case from a JSON object in FILE ('-' for stdin)")
 
 

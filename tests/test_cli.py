@@ -156,3 +156,14 @@ def test_batch_all_good_rows_exit_0(tmp_path: Path, capsys: pytest.CaptureFixtur
     source = _write(tmp_path / "in.csv", "age_years,wbc_10e9_per_l\n4,12\n12,3\n")
     code, _, _ = run(capsys, "batch", str(source), "-o", str(tmp_path / "out.jsonl"), "--no-progress")
     assert code == EXIT_OK
+
+
+@pytest.mark.parametrize("command", [[], ["assess"], ["batch"], ["schema"]])
+def test_every_help_page_prints(capsys: pytest.CaptureFixture[str], command: list[str]) -> None:
+    with pytest.raises(SystemExit) as ended:
+        main([*command, "--help"])
+    assert ended.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: ")
+    if command == ["assess"]:  # the MRD fields' help keeps its percent signs
+        assert "--mrd-eoi-percent" in out and "0.01 % = 10^-4" in out
