@@ -99,6 +99,7 @@ def test_upload_limit_and_no_usage_statistics() -> None:
     assert config["browser"]["gatherUsageStats"] is False
     assert 0 < config["server"]["maxUploadSize"] <= 10  # MB
     assert config["server"].get("headless") is True
+    assert config["server"]["address"] == "localhost"  # served to this machine only, unless asked otherwise
 
 
 # ------------------------------------------------------------------------------------------------ logging
