@@ -183,3 +183,14 @@ def test_marking_genetics_pending_keeps_the_choice_but_ignores_it() -> None:
     assert "genetics" not in at.query_params
     at.radio(key="in_genetics_state").set_value("known").run()
     assert at.multiselect(key="in_genetics").value == ["bcr_abl1"]
+
+
+def test_course_marks_a_group_that_only_becomes_final() -> None:
+    at = new_app(age_years="4", wbc_10e9_per_l="12", genetics="etv6_runx1", cns_status="CNS1",
+                 mrd_eoi_percent="0")
+    table = next(m.value for m in at.markdown if m.value.startswith("| Step |"))
+    rows = table.splitlines()[2:]
+    assert "**Favorable (provisional)**" in rows[0]
+    final = next(row for row in rows if "At the end of induction" in row)
+    assert "**Favorable**" in final and "now final" in final and "group changed" not in final
+    assert not any("group changed" in row for row in rows)

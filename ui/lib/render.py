@@ -103,17 +103,21 @@ def changes(change: Change | None) -> None:
 def course(steps: list[CourseStep], words: Vocabulary) -> None:
     """The group as the results arrive, one row per step, with a text marker where the group changes."""
     rows = ["| Step | Results known | Group | Still possible | Change |", "|---|---|---|---|---|"]
-    previous = None
+    previous: Assessment | None = None
     for step in steps:
         a = step.assessment
         group = group_name(a.group) + (" (provisional)" if a.provisional else "")
-        marker = "◆ group changed" if previous is not None and group != previous else ""
+        marker = ""
+        if previous is not None and a.group != previous.group:
+            marker = "◆ group changed"
+        elif previous is not None and previous.provisional and not a.provisional:
+            marker = "✓ same group, now final"
         added = "; ".join(
             f"{words.label(field)}: {format_value(field, getattr(a.patient, field), words)}"
             for field in _added(step, steps)
         )
         rows.append(f"| {step.label} | {added.replace('|', '/')} | **{group}** | {groups_text(a.possible_groups)} | {marker} |")
-        previous = group
+        previous = a
     st.markdown("\n".join(rows))
 
 
