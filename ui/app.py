@@ -24,6 +24,8 @@ from ui.lib import inputs, presentation  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 PRESENTATION = "presentation_mode"
+# A local file: a Material icon as page icon makes the browser fetch it from Google's font servers.
+ICON = HERE / "assets" / "icon.png"
 
 # Streamlit's caption grey (#828180) is below the WCAG AA contrast of 4.5:1 on white; captions here carry
 # real information (disclaimers, "still missing"), so darken them (#5c5b59: about 6.6:1).
@@ -40,7 +42,7 @@ def warm_engine() -> Rulebook:
 
 
 def main() -> None:
-    st.set_page_config(page_title="riskcalc: B-ALL risk groups for teaching", page_icon=":material/school:",
+    st.set_page_config(page_title="riskcalc: B-ALL risk groups for teaching", page_icon=str(ICON),
                        layout="wide", initial_sidebar_state="expanded")
     warm_engine()
     inputs.keep_across_pages(st.session_state)

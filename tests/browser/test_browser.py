@@ -107,3 +107,17 @@ def test_no_serious_accessibility_violation(page: Page, app_url: str, path: str)
     expect(group_badge(page)).to_be_visible()
     page.wait_for_timeout(500)  # let the charts draw: they are part of what is scanned
     assert blocking_violations(page) == []
+
+
+def test_every_request_stays_on_the_app_server(page: Page, app_url: str) -> None:
+    """Nothing leaves the machine: no fonts, icons, analytics or anything else from another host."""
+    from urllib.parse import urlsplit
+
+    own = urlsplit(app_url).netloc
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    for path in (SHARED, "/compare", "/cases", "/batch"):
+        open_page(page, app_url + path)
+    elsewhere = [url for url in requested if urlsplit(url).scheme in ("http", "https", "ws", "wss")
+                 and urlsplit(url).netloc != own]
+    assert len(requested) > 50 and not elsewhere, elsewhere[:5]
