@@ -1,4 +1,4 @@
-"""Every benchmark of issue 4 in one run; prints a table of figures against their targets.
+"""Every benchmark in one run; prints a table of figures against the project's performance targets.
 
     .venv/bin/python bench/run_all.py                 # the full run (about 3-4 minutes on 2 cores)
     .venv/bin/python bench/run_all.py --quick         # smaller numbers, for trying the script out
@@ -303,7 +303,8 @@ def main() -> None:
         e, lim = r["engine"], r["limit"]
         print(f"{name:<20} {e['median_ms']:>11.3f} ms {e['p99_ms']:>8.3f} ms {lim['median_ms']:>10.3f} ms "
               f"{lim['p99_ms']:>7.3f} ms {r['ratio']:>6.2f}x")
-    print(flush=True)
+    print("(limit: tests/oracle.py, a small plain-Python evaluator of the same rule files; ratio: engine time over\n"
+          " limit time, which may be at most 20: the engine may cost no more than 20 direct evaluations)\n", flush=True)
 
     results["batch"] = bench_batch(sizes)
     print(f"{'riskcalc batch':<20} {'seconds':>9} {'rows/s':>9} {'peak RSS':>10}")
@@ -339,7 +340,11 @@ def main() -> None:
     print(row("ratio", max(r["ratio"] for r in results["assess"].values()), "{:.2f}"))
     print(row("batch_rate", big["rows_per_s"], "{:.0f}"))
     print(row("batch_rss", big["peak_rss_mb"], "{:.1f}"))
-    print(row("rss_growth", big["peak_rss_mb"] - small["peak_rss_mb"], "{:+.1f}"))
+    if args.quick:  # the growth target is defined from 10,000 to 100,000 rows; start-up dominates smaller files
+        print(f"batch RSS growth {sizes[0]:,} -> {sizes[-1]:,} rows: {big['peak_rss_mb'] - small['peak_rss_mb']:+.1f} MB "
+              "(not judged: the target is for 10,000 -> 100,000 rows)")
+    else:
+        print(row("rss_growth", big["peak_rss_mb"] - small["peak_rss_mb"], "{:+.1f}"))
     print(row("cold", c["median_s"]))
     print(f"(load average at end {os.getloadavg()[0]:.2f}; other processes on the machine inflate every figure)")
     if args.json:

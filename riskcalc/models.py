@@ -46,7 +46,7 @@ class CNSStatus(StrEnum):
 
 
 class GeneticCode(StrEnum):
-    """The genetic findings the model knows (spec section 2); their labels and classes live in rules/."""
+    """The genetic findings the model knows; their labels, classes and sources live in rules/."""
 
     HIGH_HYPERDIPLOIDY = "high_hyperdiploidy"
     ETV6_RUNX1 = "etv6_runx1"
