@@ -45,7 +45,10 @@ def test_pin_two_cases_and_compare_them_side_by_side() -> None:
     assert by_item.loc["End-of-induction marrow MRD", "Differs"] == DIFFERS
     assert (by_item.loc["End-of-induction marrow MRD", "Case 1"], by_item.loc["End-of-induction marrow MRD", "Case 2"]) == ("0 %", "0.05 %")
     assert by_item.loc["Age at diagnosis", "Differs"] == ""
-    assert by_item.loc["ped.mrd_eoi_positive", "Case 1"] == "—"
+    rule = "End-of-induction MRD: ▲ pushes towards a higher-risk group (ped.mrd_eoi_positive)"
+    assert (by_item.loc[rule, "Case 1"], by_item.loc[rule, "Case 2"], by_item.loc[rule, "Differs"]) == ("—", "applies", DIFFERS)
+    notes = [item for item in by_item.index if item.startswith("Note: ")]
+    assert notes and all(item.endswith(")") and "(note." in item for item in notes)
 
 
 def test_only_differences_and_remove() -> None:

@@ -60,6 +60,23 @@ def comparison_rows(assessments: Sequence[Assessment], words: Vocabulary) -> lis
     add("Outcome", "NCI/Rome group", [a.nci_risk.value if a.nci_risk else "—" for a in assessments])
     add("Outcome", "Pending", [", ".join(words.label(f) for f in a.pending) or "none" for a in assessments])
     every_rule = list(dict.fromkeys(rule for a in assessments for rule in a.fired_rules))
+    titles = _rule_titles(assessments, words)
     for rule in every_rule:
-        add("Rule", rule, ["applies" if rule in a.fired_rules else "—" for a in assessments])
+        add("Rule", titles.get(rule, rule), ["applies" if rule in a.fired_rules else "—" for a in assessments])
     return rows
+
+
+_NOTE_GIST = 60  # characters of a note's text shown as its title
+
+
+def _rule_titles(assessments: Sequence[Assessment], words: Vocabulary) -> dict[str, str]:
+    """A rule in words for a teacher, with its id for looking it up in docs/rules.md: 'Age: pushes ... (id)'."""
+    titles: dict[str, str] = {}
+    for assessment in assessments:
+        for finding in assessment.findings:
+            direction = words.directions[finding.direction.value]
+            titles[finding.rule_id] = f"{finding.factor[:1].upper()}{finding.factor[1:]}: {direction} ({finding.rule_id})"
+        for note in assessment.notes:
+            gist = note.text if len(note.text) <= _NOTE_GIST else note.text[:_NOTE_GIST].rsplit(" ", 1)[0] + " …"
+            titles.setdefault(note.rule_id, f"Note: {gist} ({note.rule_id})")
+    return titles
