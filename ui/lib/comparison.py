@@ -14,7 +14,7 @@ from ui.lib.wording import format_value, group_name, groups_text
 
 PINNED = "pinned_cases"
 PIN_LIMIT = 4
-DIFFERS = "≠ differs"
+DIFFERS = "≠\u00a0differs"  # a no-break space: the marker never wraps inside its narrow column
 
 
 def pinned(session: MutableMapping[Any, Any]) -> list[Patient]:
