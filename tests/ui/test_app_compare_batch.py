@@ -134,6 +134,8 @@ def test_batch_page_upload_shows_results_and_errors() -> None:
     assert any("4 rows: 3 assessed, 1 with errors" in w.value for w in at.warning)
     frame: pd.DataFrame = at.dataframe[0].value
     assert list(frame["group"]) == ["favorable", "", "high", "favorable"]
+    assert list(frame.columns[:3]) == ["line", "group", "error"]  # the outcome first, before the inputs
+    assert frame["error"][1].startswith("line 3: age_years")
     assert any("line 3: age_years" in m.value for m in at.markdown)
     assert [b.label for b in at.download_button][-1] == "Download results (CSV)"
 

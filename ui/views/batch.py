@@ -41,7 +41,11 @@ def page() -> None:
     if table.errors:
         with st.expander(f"Rows with errors ({len(table.errors)}); the other rows are kept", expanded=True):
             st.markdown("\n".join(f"- {message}" for message in table.errors[:200]))
-    st.dataframe(pd.DataFrame(table.rows, columns=table.columns), hide_index=True, width="stretch")
+    # On screen the outcome comes first, so a row's group or error shows without scrolling sideways; the
+    # download keeps the command line's column order.
+    first = [column for column in ("line", "group", "error") if column in table.columns]
+    on_screen = first + [column for column in table.columns if column not in first]
+    st.dataframe(pd.DataFrame(table.rows, columns=on_screen), hide_index=True, width="stretch")
     st.download_button("Download results (CSV)", table.to_csv(), "riskcalc-results.csv", "text/csv",
                        on_click="ignore")
     st.warning(disclaimer, icon=":material/school:")
