@@ -234,14 +234,19 @@ class Rulebook:
     )
 
     def decide(self, branch: Branch, signals: frozenset[str]) -> RiskGroup:
-        """Walk the branch's decision list: the first tier whose paths match gives the group."""
+        """The group the branch's decision list gives these signals (memoised)."""
         group = self._decisions.get((branch, signals))
         if group is None:
-            group = next((tier.group for tier in self.grouping[branch] if tier.matches(signals)), None)
-            if group is None:
-                raise AssertionError("a checked grouping always ends with an 'otherwise' tier")
+            group = self._walk(branch, signals)
             _remember(self._decisions, (branch, signals), group)
         return group
+
+    def _walk(self, branch: Branch, signals: frozenset[str]) -> RiskGroup:
+        """Walk the branch's decision list: the first tier whose paths match gives the group."""
+        for tier in self.grouping[branch]:
+            if tier.matches(signals):
+                return tier.group
+        raise AssertionError("a checked grouping always ends with an 'otherwise' tier")
 
     def signals(self, fired: frozenset[str]) -> frozenset[str]:
         """The signals raised by a set of fired rules."""

@@ -10,7 +10,7 @@ from typing import Any
 
 from riskcalc import Assessment, Patient
 from ui.lib.vocabulary import Vocabulary
-from ui.lib.wording import format_value, group_name, groups_text
+from ui.lib.wording import first_upper, format_value, group_name, groups_text
 
 PINNED = "pinned_cases"
 PIN_LIMIT = 4
@@ -75,7 +75,7 @@ def _rule_titles(assessments: Sequence[Assessment], words: Vocabulary) -> dict[s
     for assessment in assessments:
         for finding in assessment.findings:
             direction = words.directions[finding.direction.value]
-            titles[finding.rule_id] = f"{finding.factor[:1].upper()}{finding.factor[1:]}: {direction} ({finding.rule_id})"
+            titles[finding.rule_id] = f"{first_upper(finding.factor)}: {direction} ({finding.rule_id})"
         for note in assessment.notes:
             gist = note.text if len(note.text) <= _NOTE_GIST else note.text[:_NOTE_GIST].rsplit(" ", 1)[0] + " …"
             titles.setdefault(note.rule_id, f"Note: {gist} ({note.rule_id})")

@@ -78,7 +78,7 @@ def evidence_markdown(item: Finding | Note, words: Vocabulary) -> str:
 def finding_markdown(finding: Finding, words: Vocabulary) -> str:
     """A finding as one readable Markdown paragraph: factor, direction in words, sentence, sources."""
     return (
-        f"**{_first_upper(finding.factor)}** — {words.directions[finding.direction.value]}. {finding.text} "
+        f"**{first_upper(finding.factor)}** — {words.directions[finding.direction.value]}. {finding.text} "
         f"Sources: {citations_markdown(finding.citations)}{evidence_markdown(finding, words)}"
     )
 
@@ -132,6 +132,6 @@ def missing_without_effect(assessment: Assessment) -> list[str]:
     return [name for name in filled if name not in assessment.pending]
 
 
-def _first_upper(text: str) -> str:
+def first_upper(text: str) -> str:
     """'CNS status' stays 'CNS status', 'age' becomes 'Age' (str.capitalize would lower the rest)."""
     return text[:1].upper() + text[1:]
