@@ -142,12 +142,8 @@ class Patient(BaseModel):
                 "'b_other' means none of the listed findings, so it cannot be combined with {others}",
                 {"others": others},
             )
-        if {GeneticCode.HYPODIPLOIDY, GeneticCode.HIGH_HYPERDIPLOIDY} <= codes:
-            raise PydanticCustomError(
-                "genetics_contradiction",
-                "'hypodiploidy' and 'high_hyperdiploidy' contradict each other (a chromosome count cannot be "
-                "both below 44 and 51-67)",
-            )
+        # hypodiploidy with high_hyperdiploidy is accepted: a doubled hypodiploid clone can look hyperdiploid
+        # (masked hypodiploidy), and the rule files explain it in a note.
         return codes
 
 

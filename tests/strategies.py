@@ -64,19 +64,13 @@ def mrds() -> st.SearchStrategy[float | None]:
     return st.one_of(st.none(), mrd_values())
 
 
-def _consistent(codes: frozenset[str]) -> frozenset[str]:
-    """Resolve the hypodiploidy / high hyperdiploidy contradiction by dropping hypodiploidy."""
-    if {"hypodiploidy", "high_hyperdiploidy"} <= codes:
-        return codes - {"hypodiploidy"}
-    return codes
-
-
 def known_genetics(allow_b_other: bool = True) -> st.SearchStrategy[frozenset[str]]:
-    """A non-empty, valid set of genetic codes ('b_other' stands alone). Sets without an unfavorable code
+    """A non-empty, valid set of genetic codes ('b_other' stands alone; hypodiploidy may come with high
+    hyperdiploidy, as masked hypodiploidy does). Sets without an unfavorable code
     (favorable and/or neutral ones) are drawn as often as arbitrary sets."""
     named = st.frozensets(st.sampled_from([c for c in ALL_CODES if c != "b_other"]), min_size=1, max_size=4)
     benign = st.frozensets(st.sampled_from(FAVORABLE_CODES + NEUTRAL_CODES), min_size=1, max_size=3)
-    parts = [named.map(_consistent), benign]
+    parts = [named, benign]
     return st.one_of(st.just(frozenset({"b_other"})), *parts) if allow_b_other else st.one_of(parts)
 
 

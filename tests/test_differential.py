@@ -53,7 +53,9 @@ TABLE = [
     (dict(age_years=18, wbc_10e9_per_l=29.999, **COMPLETE), S, [S], [], "adult", None),
     (dict(age_years=18, wbc_10e9_per_l=30, **COMPLETE), H, [H], [], "adult", None),
     (dict(age_years=34.999, wbc_10e9_per_l=5, **COMPLETE), S, [S], [], "adult", None),
-    (dict(age_years=35, wbc_10e9_per_l=5, **COMPLETE), H, [H], [], "adult", None),
+    # model 1.1: the adult age criterion is "older than 35", so 35 exactly is standard
+    (dict(age_years=35, wbc_10e9_per_l=5, **COMPLETE), S, [S], [], "adult", None),
+    (dict(age_years=35.001, wbc_10e9_per_l=5, **COMPLETE), H, [H], [], "adult", None),
     # favorable genetics but CNS2 (excludes favorable), EOI MRD exactly 0.01 (high), unfavorable wins
     (dict(age_years=4, wbc_10e9_per_l=5, genetics=["etv6_runx1"], cns_status="CNS2", mrd_eoi_percent=0.0),
      S, [S], [], "pediatric", "standard"),

@@ -83,13 +83,21 @@ def test_white_count_lines_span_only_their_branch() -> None:
     ids=["favorable-child", "at-diagnosis", "adult", "infant"],
 )
 def test_every_cell_has_one_group_and_it_is_what_assess_says(patient: Patient) -> None:
-    """Probe each cell near its corners: the map's claim that the group is constant inside a cell holds."""
+    """Probe each cell at its corners: the map's claim that the group is constant inside a cell holds, and a
+    case exactly at a cut-off has the group of the side the rule puts it on (above for `>=`, below for `>`)."""
     chart, _ = charts.age_wbc_map(patient)
     cells = layer_data(chart.to_dict(), "group")
     assert cells
+    side = {(t.field, t.value): t.value_side for t in charts.thresholds()}
+
+    def ends(field: str, low: float, high: float) -> tuple[float, float]:
+        start = low if side.get((field, low), "above") == "above" else low + 1e-6
+        end = high if side.get((field, high), "above") == "below" else high - 1e-6
+        return start, end
+
     for cell in cells:
-        for age in (cell["age_from"], cell["age_to"] - 1e-6):
-            for wbc in (cell["wbc_from"], cell["wbc_to"] - 1e-6):
+        for age in ends("age_years", cell["age_from"], cell["age_to"]):
+            for wbc in ends("wbc_10e9_per_l", cell["wbc_from"], cell["wbc_to"]):
                 probe = patient.model_copy(update={"age_years": age, "wbc_10e9_per_l": wbc})
                 assert assess(probe).group.value == cell["group"], (cell, age, wbc)
 
@@ -108,6 +116,16 @@ def test_colour_is_not_the_only_signal() -> None:
     cells = layer_data(chart.to_dict(), "group")
     for cell in cells:  # each cell carries its group in words (or its initial where the cell is narrow)
         assert cell["label"].rstrip("?").lower() in (cell["group"], cell["group"][0])
+
+
+def test_adult_age_35_cut_off_is_drawn_with_35_itself_below() -> None:
+    """Model 1.1 made the adult age criterion "older than 35": the map and its text must put 35 below the line."""
+    (age_35,) = [t for t in charts.thresholds() if t.field == "age_years" and t.value == 35.0]
+    assert age_35.value_side == "below"
+    assert {t.value_side for t in charts.thresholds() if t is not age_35} == {"above"}
+    _, text = charts.age_wbc_map(Patient(age_years=35.0, wbc_10e9_per_l=5.0))
+    assert "1, 10, 18, 35 (exactly 35 counts below) years" in text
+    assert "lies in the standard region" in text
 
 
 def test_map_text_alternative_describes_the_current_case() -> None:

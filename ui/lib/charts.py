@@ -69,6 +69,9 @@ class Threshold:
     rule_ids: tuple[str, ...]
     age_from: float  # for white-count cut-offs: the age range of the rules using it (branch-bound)
     age_to: float
+    # Which side a case exactly at the cut-off falls on: "above" for `>=` / `<` comparisons, "below" for
+    # `>` / `<=` (the adult age cut-off is "older than 35", so 35 itself is below it).
+    value_side: str = "above"
 
 
 def _is_grouping_rule(rule: Rule) -> bool:
@@ -102,16 +105,23 @@ def thresholds(model: str = "ball_illustrative") -> tuple[Threshold, ...]:
         age_from, age_to = _age_interval(rule.condition)
         for atom in atoms(rule.own_condition):
             if atom.field in (AGE, WBC) and isinstance(atom.value, float):
-                found.setdefault((atom.field, atom.value), []).append((rule.id, age_from, age_to))
+                side = "below" if atom.op in (">", "<=") else "above"
+                found.setdefault((atom.field, atom.value), []).append((rule.id, age_from, age_to, side))
     result = []
     for (field, value), uses in sorted(found.items()):
+        sides = {side for *_, side in uses}
+        if len(sides) > 1:
+            # The map draws one line per cut-off; rules disagreeing on where the value itself belongs would
+            # make a cell's group depend on the rule, which the map cannot show.
+            raise ValueError(f"the rules disagree on which side of {field} {value:g} the value itself falls")
         result.append(
             Threshold(
                 field=field,
                 value=value,
-                rule_ids=tuple(sorted({rule_id for rule_id, _, _ in uses})),
-                age_from=min(low for _, low, _ in uses),
-                age_to=max(high for _, _, high in uses),
+                rule_ids=tuple(sorted({rule_id for rule_id, *_ in uses})),
+                age_from=min(low for _, low, _, _ in uses),
+                age_to=max(high for _, _, high, _ in uses),
+                value_side=sides.pop(),
             )
         )
     return tuple(result)
@@ -348,10 +358,16 @@ def _subtitle(patient: Patient, cells: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _cut_words(threshold: Threshold) -> str:
+    # Most cut-offs include their own value in the upper cell; say so where one does not.
+    value = _fmt(threshold.value)
+    return value if threshold.value_side == "above" else f"{value} (exactly {value} counts below)"
+
+
 def _map_text(patient: Patient, here: Assessment, cells: list[dict[str, Any]]) -> str:
     """The text alternative of the map: what it shows, where the cut-offs are, and where this case lies."""
-    cuts_age = ", ".join(_fmt(t.value) for t in thresholds() if t.field == AGE)
-    cuts_wbc = ", ".join(_fmt(t.value) for t in thresholds() if t.field == WBC)
+    cuts_age = ", ".join(_cut_words(t) for t in thresholds() if t.field == AGE)
+    cuts_wbc = ", ".join(_cut_words(t) for t in thresholds() if t.field == WBC)
     present = [g.value for g in RiskGroup if any(cell["group"] == g.value for cell in cells)]
     provisional = " (provisional: results pending)" if here.provisional else ""
     return (
