@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -283,9 +284,17 @@ class Rulebook:
 
 
 def rules_root() -> Path:
-    """rules/ beside the package, unless RISKCALC_RULES_DIR points elsewhere."""
+    """Where the rule files are: RISKCALC_RULES_DIR when set (for rule authors), else the copy installed inside
+    the package (a wheel carries rules/ as riskcalc/rules), else rules/ beside the package (a source checkout
+    or an editable install, where the repository's rules/ is the one being edited)."""
     override = os.environ.get(RULES_DIR_ENV)
-    return Path(override) if override else Path(__file__).resolve().parent.parent / "rules"
+    if override:
+        return Path(override)
+    installed = resources.files("riskcalc").joinpath("rules")
+    # A wheel is unpacked on disk, so the resource is a real directory; a zipped install is not supported.
+    if isinstance(installed, Path) and installed.is_dir():
+        return installed
+    return Path(__file__).resolve().parent.parent / "rules"
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):

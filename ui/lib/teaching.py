@@ -9,15 +9,14 @@ case exercises. The tests require both to be empty, so the library cannot drift 
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from riskcalc import Assessment, Patient, RiskGroup, assess, get_rulebook
+from riskcalc.rulebook import rules_root
 
 DEFAULT_MODEL = "ball_illustrative"
-_RULES = Path(__file__).resolve().parents[2] / "rules"
 
 
 class TeachingCaseError(ValueError):
@@ -51,7 +50,7 @@ class CaseFile(BaseModel):
 
 
 def cases_path(model: str = DEFAULT_MODEL) -> Path:
-    return _RULES / model / "teaching" / "cases.yaml"
+    return rules_root() / model / "teaching" / "cases.yaml"
 
 
 def load_cases(path: Path) -> tuple[TeachingCase, ...]:
