@@ -13,15 +13,22 @@ alternative name           model field           conversion
 Conversions use decimal arithmetic on the text as typed, so 1e-4 becomes exactly 0.01 % and 12000/uL exactly
 12 x10^9/L: a value on a threshold stays on it. Text values (files, command line) are parsed here too: empty
 means "not given", genetics may be separated by commas, semicolons, '+' or spaces.
+
+A percent field given as text in scientific or power-of-ten notation (``mrd_eoi_percent=1e-4``) is refused:
+that notation is how fractions are written, and reading 1e-4 as 0.0001 % would silently understate MRD a
+hundredfold. The error shows the conversion and the fraction name to use instead. Numbers (not text) are
+taken as they are, and the fraction names keep accepting both notations.
 """
 
 from __future__ import annotations
 
 import re
+import typing
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import annotated_types
 from pydantic import ValidationError
 
 from riskcalc.models import Patient
@@ -30,8 +37,9 @@ from riskcalc.models import Patient
 class InputError(ValueError):
     """A value that cannot be read or is invalid; the message names the field (as given) and what is wrong."""
 
-    def __init__(self, field: str, message: str, *, named: bool = False) -> None:
+    def __init__(self, field: str, message: str, *, named: bool = False, alternative: str | None = None) -> None:
         self.field = field
+        self.alternative = alternative  # a name under which the value as given would be read as meant
         super().__init__(message if named else f"{field}: {message}")
 
 
@@ -49,8 +57,11 @@ ALIASES: dict[str, Alias] = {
     "mrd_eoi_fraction": Alias("mrd_eoi_percent", Decimal(100), "fraction"),
     "mrd_eoc_fraction": Alias("mrd_eoc_percent", Decimal(100), "fraction"),
 }
+# Each percent field with its fraction name (mrd_eoi_percent -> mrd_eoi_fraction), derived from ALIASES.
+FRACTION_NAMES: dict[str, str] = {alias.field: name for name, alias in ALIASES.items() if alias.unit == "fraction"}
 NUMERIC_FIELDS = ("age_years", "wbc_10e9_per_l", "mrd_day8_pb_percent", "mrd_eoi_percent", "mrd_eoc_percent")
 _POWER_OF_TEN = re.compile(r"^(?:(?P<mantissa>[-+]?\d+(?:\.\d+)?)\s*[x×*]\s*)?10\s*\^\s*(?P<exponent>[-+−]?\d+)$")
+_EXPONENT = re.compile(r"\d\s*[eE]\s*[-+]?\d")
 _TRUE = {"true", "yes", "y", "1"}
 _FALSE = {"false", "no", "n", "0", ""}
 GENETICS_SEPARATORS = re.compile(r"[,;+|\s]+")
@@ -67,6 +78,9 @@ def parse_decimal(field: str, text: str) -> Decimal:
         else:
             value = Decimal(cleaned)
     except (InvalidOperation, ValueError):  # InvalidOperation is what Decimal raises for text like 'abc'
+        if re.fullmatch(r"\s*[-+]?\d+,\d+\s*", text):
+            raise InputError(field, f"{text!r} is not a number: write decimals with a point ({text.strip().replace(',', '.')}) "
+                             "and no thousands separator") from None
         raise InputError(field, f"{text!r} is not a number") from None
     except ArithmeticError:  # decimal.Overflow, e.g. for 10^999999999
         raise InputError(field, f"{text!r} is out of any valid range") from None
@@ -75,16 +89,110 @@ def parse_decimal(field: str, text: str) -> Decimal:
     return value
 
 
-def _number(field: str, value: Any) -> Decimal | float:
+def plain(value: Decimal | float) -> str:
+    """A number as plain text without exponent or trailing zeros ('0.0001', '12', '60')."""
+    number = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
+    text = format(number.normalize(), "f")
+    return "0" if text in ("-0", "0") else text
+
+
+def written_as_power_of_ten(text: str) -> bool:
+    """True for text in scientific or power-of-ten notation: '1e-4', '1E-4', '10^-4', '2x10^-3'."""
+    cleaned = text.strip().replace("−", "-")
+    return bool(_POWER_OF_TEN.match(cleaned) or _EXPONENT.search(cleaned))
+
+
+def _percent_not_fraction(name: str, text: str, value: Decimal) -> None:
+    """Refuse power-of-ten text in a percent field, showing what it means as a fraction (module docstring)."""
+    if name not in FRACTION_NAMES or not written_as_power_of_ten(text):
+        return
+    shown, fraction_name = text.strip(), FRACTION_NAMES[name]
+    if 0 < value <= 1 and value.adjusted() > -16:
+        percent = plain(value * 100)
+        cells = Decimal(1) / value
+        whole = cells == cells.to_integral_value()  # "1 in 10 000 cells"
+        share = f"1 in {int(cells):,} cells".replace(",", " ") if whole else f"{plain(value)} of the cells"
+        raise InputError(name, f"{shown} looks like a fraction ({share} = {percent} %); enter percent, e.g. "
+                               f"{percent}, or use {fraction_name}={shown}", alternative=fraction_name)
+    example = f", e.g. {plain(value)}" if 0 <= value.adjusted() < 16 else ""
+    raise InputError(name, f"{shown} is written as a power of ten, which is how fractions are written; enter "
+                           f"percent as a plain number{example}", alternative=fraction_name)
+
+
+def read_number(name: str, value: Any) -> Decimal | float:
+    """A number given under `name` (a field or an alternative name), text parsed exactly by parse_decimal.
+
+    Text in a percent field must not be in power-of-ten notation (see the module docstring)."""
     if isinstance(value, bool):
-        raise InputError(field, f"{value!r} is not a number")
+        raise InputError(name, f"{value!r} is not a number")
     if isinstance(value, int):
         return Decimal(value)  # exact, and no OverflowError for integers beyond the float range
     if isinstance(value, float):
         return value
     if isinstance(value, str):
-        return parse_decimal(field, value)
-    raise InputError(field, f"{value!r} is not a number")
+        number = parse_decimal(name, value)
+        _percent_not_fraction(name, value, number)
+        return number
+    raise InputError(name, f"{value!r} is not a number")
+
+
+
+@dataclass(frozen=True)
+class Range:
+    """The accepted range of a numeric Patient field, as declared on the model (not a clinical cut-off)."""
+
+    low: Decimal
+    high: Decimal
+    high_included: bool
+
+    def __contains__(self, value: object) -> bool:
+        if not isinstance(value, (int, float, Decimal)) or isinstance(value, bool):
+            return False
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        if not number.is_finite():
+            return False
+        return self.low <= number and (number <= self.high if self.high_included else number < self.high)
+
+
+def _constraints(field: str) -> list[Any]:
+    info = Patient.model_fields[field]
+    found = list(info.metadata)
+    for argument in typing.get_args(info.annotation):  # Percent | None: the bounds sit on the Annotated member
+        for extra in getattr(argument, "__metadata__", ()):
+            found.extend(getattr(extra, "metadata", [extra]))
+    return found
+
+
+def accepted_range(field: str) -> Range:
+    """The range Patient accepts for a numeric field, read from its declaration (riskcalc.models)."""
+    low: Decimal | None = None
+    high: Decimal | None = None
+    included = True
+    for item in _constraints(field):
+        if isinstance(item, annotated_types.Ge):
+            low = Decimal(repr(item.ge))
+        elif isinstance(item, annotated_types.Le):
+            high = Decimal(repr(item.le))
+        elif isinstance(item, annotated_types.Lt):
+            high, included = Decimal(repr(item.lt)), False
+    if low is None or high is None:
+        raise KeyError(f"{field} has no declared numeric range")
+    return Range(low, high, included)
+
+
+def alternative_reading(field: str, value: float) -> tuple[str, Decimal] | None:
+    """For a value out of a field's range: an alternative name under which the same number is in range.
+
+    wbc_10e9_per_l=60000 is out of range, but wbc_per_ul=60000 is 60 x10^9/L: ('wbc_per_ul', Decimal('60')).
+    """
+    number = Decimal(repr(float(value)))
+    span = accepted_range(field)
+    if number in span or not number.is_finite():
+        return None
+    for name, alias in ALIASES.items():
+        if alias.field == field and (converted := number * alias.factor) in span:
+            return name, converted
+    return None
 
 
 def _flag(field: str, value: Any) -> bool:
@@ -125,7 +233,7 @@ def to_model_fields(raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]
             raise InputError(name, f"gives {field} a second time (already given as {origin[field]})")
         origin[field] = name
         if alias:
-            number = _number(name, value)
+            number = read_number(name, value)
             if isinstance(number, float):
                 number = Decimal(repr(number))
             try:
@@ -133,7 +241,7 @@ def to_model_fields(raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]
             except ArithmeticError:
                 raise InputError(name, f"{value!r} is out of any valid range") from None
         elif field in NUMERIC_FIELDS:
-            data[field] = float(_number(name, value))  # beyond the float range this is inf: Patient rejects it
+            data[field] = float(read_number(name, value))  # beyond the float range this is inf: Patient rejects it
         elif field == "testicular_involvement":
             data[field] = _flag(name, value)
         elif field == "genetics":

@@ -87,6 +87,18 @@ CASES: list[Bad] = [
     Bad("mrd-eoi-101", {"mrd_eoi_percent": "101"}, "mrd_eoi_percent", "less than or equal to 100"),
     Bad("mrd-eoi-negative", {"mrd_eoi_percent": "-0.01"}, "mrd_eoi_percent", "greater than or equal to 0"),
     Bad("mrd-eoi-percent-sign", {"mrd_eoi_percent": "0.01%"}, "mrd_eoi_percent", NOT_A_NUMBER),
+    # A power of ten in a percent field is how a fraction is written: refused with the conversion, never read
+    # as 0.0001 % (the fraction names keep accepting it).
+    Bad("mrd-eoi-percent-1e-4", {"mrd_eoi_percent": "1e-4"}, "mrd_eoi_percent",
+        "1e-4 looks like a fraction (1 in 10 000 cells = 0.01 %); enter percent, e.g. 0.01, or use mrd_eoi_fraction=1e-4"),
+    Bad("mrd-eoi-percent-10^-4", {"mrd_eoi_percent": "10^-4"}, "mrd_eoi_percent",
+        "10^-4 looks like a fraction (1 in 10 000 cells = 0.01 %); enter percent, e.g. 0.01, or use mrd_eoi_fraction=10^-4"),
+    Bad("mrd-day8-percent-2x10^-3", {"mrd_day8_pb_percent": "2x10^-3"}, "mrd_day8_pb_percent",
+        "2x10^-3 looks like a fraction (1 in 500 cells = 0.2 %)"),
+    Bad("mrd-eoc-percent-1E1", {"mrd_eoc_percent": "1E1"}, "mrd_eoc_percent",
+        "1E1 is written as a power of ten, which is how fractions are written; enter percent as a plain number, e.g. 10"),
+    Bad("wbc-comma-decimal", {"wbc_10e9_per_l": "12,5"}, "wbc_10e9_per_l",
+        "'12,5' is not a number: write decimals with a point (12.5) and no thousands separator"),
     Bad("mrd-eoi-fraction-2", {"mrd_eoi_fraction": "2"}, "mrd_eoi_fraction", "less than or equal to 100"),
     Bad("mrd-eoi-fraction-bare-power", {"mrd_eoi_fraction": "10^"}, "mrd_eoi_fraction", NOT_A_NUMBER),
     Bad("mrd-day8-hex", {"mrd_day8_pb_percent": "0x10"}, "mrd_day8_pb_percent", NOT_A_NUMBER),
@@ -582,3 +594,45 @@ def test_link_with_overflowing_power_of_ten() -> None:
     assert patient_from_query is not None
     patient, errors = patient_from_query({"age_years": "10^999999999", "wbc_10e9_per_l": "5"})
     assert patient is None and errors
+
+
+# ------------------------------------------------------------------- powers of ten in percent fields (units)
+@pytest.mark.parametrize(("name", "text", "percent"), [("mrd_eoi_fraction", "1e-4", 0.01),
+                                                       ("mrd_eoi_fraction", "10^-4", 0.01),
+                                                       ("mrd_day8_pb_fraction", "2x10^-3", 0.2),
+                                                       ("mrd_eoi_percent", "0.01", 0.01),
+                                                       ("mrd_eoi_percent", "0.0001", 0.0001)])
+def test_fractions_keep_accepting_powers_of_ten_and_plain_percent_stays_percent(name: str, text: str,
+                                                                                 percent: float) -> None:
+    patient = patient_from({**BASE, name: text})
+    field = name.replace("_fraction", "_percent")
+    assert getattr(patient, field) == percent
+
+
+def test_a_number_not_text_in_a_percent_field_is_taken_as_it_is() -> None:
+    # JSON numbers carry no notation: 1e-4 and 0.0001 are the same float, so nothing can be questioned.
+    assert patient_from({**BASE, "mrd_eoi_percent": 1e-4}).mrd_eoi_percent == 0.0001
+
+
+def test_regression_mrd_1e_4_in_the_percent_field_was_read_as_0_0001_percent() -> None:
+    """BUG_M1: '1e-4' typed as percent was read as 0.0001 % (MRD-negative, Favorable); meant 0.01 % (High)."""
+    with pytest.raises(InputError) as info:
+        patient_from({**BASE, "genetics": "etv6_runx1", "cns_status": "CNS1", "mrd_eoi_percent": "1e-4"})
+    assert str(info.value) == ("mrd_eoi_percent: 1e-4 looks like a fraction (1 in 10 000 cells = 0.01 %); enter "
+                               "percent, e.g. 0.01, or use mrd_eoi_fraction=1e-4")
+    assert info.value.alternative == "mrd_eoi_fraction"
+
+
+def test_accepted_ranges_are_the_models_declarations() -> None:
+    from riskcalc.units import accepted_range, alternative_reading
+
+    age, wbc = accepted_range("age_years"), accepted_range("wbc_10e9_per_l")
+    schema = Patient.model_json_schema()["properties"]
+    assert (age.low, age.high, age.high_included) == (schema["age_years"]["minimum"],
+                                                        schema["age_years"]["exclusiveMaximum"], False)
+    assert (wbc.low, wbc.high, wbc.high_included) == (schema["wbc_10e9_per_l"]["minimum"],
+                                                        schema["wbc_10e9_per_l"]["maximum"], True)
+    assert alternative_reading("wbc_10e9_per_l", 60000.0) == ("wbc_per_ul", 60)
+    assert alternative_reading("wbc_10e9_per_l", 12.0) is None  # in range: nothing to suggest
+    assert alternative_reading("wbc_10e9_per_l", 5_000_000.0) is None  # 5000 x10^9/L even per µL: no fix
+    assert alternative_reading("mrd_eoi_percent", 150.0) is None  # as a fraction it would be even larger
