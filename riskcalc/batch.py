@@ -2,7 +2,13 @@
 
 Rows stream through one at a time, so memory does not grow with the file. A bad row gets an ``error`` naming
 the field and the rule it broke; the good rows around it are always written. Column names are Patient fields or
-their friendly alternatives (see riskcalc.units); a few pass-through columns (``id``, ``name``, ...) are copied.
+their friendly alternatives (see riskcalc.units); a few pass-through columns (``id``, ``label``, ...) are copied.
+
+Every output row carries ``result`` (the headline of riskcalc.explain: a provisional case is its range, never
+one group) and the model's ``disclaimer``. ``group`` is the API's floor, the lowest group still possible; it is
+final only where ``provisional`` is false. A ``name`` column (or JSON key) is accepted but ignored: it is never
+read, never copied to the output, and reported once (`BatchSummary.ignored`), so no export echoes a patient's
+name and a file that has one still gives all its rows.
 """
 
 from __future__ import annotations
@@ -13,18 +19,22 @@ import re
 import json
 import sys
 import time
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
-from riskcalc.api import assess, assess_many
+from riskcalc.api import assess, assess_many, get_rulebook
 from riskcalc.engine import EngineError
+from riskcalc.explain import headline
 from riskcalc.models import Assessment, Patient
 from riskcalc.units import ALIASES, InputError, patient_from
 
-PASS_THROUGH = ("id", "case_id", "name", "label", "comment")
+PASS_THROUGH = ("id", "case_id", "label", "comment")
+# Columns that could only carry identifying data: accepted, so old files still run, but dropped unread.
+IGNORED = ("name",)
 RESULT_COLUMNS = (
+    "result",
     "group",
     "provisional",
     "possible_groups",
@@ -33,6 +43,7 @@ RESULT_COLUMNS = (
     "nci_risk",
     "fired_rules",
     "model_version",
+    "disclaimer",
     "error",
 )
 CHUNK = 1000  # rows per engine evaluation: memory stays flat, firings are shared across the chunk
@@ -49,6 +60,21 @@ class BatchSummary:
     rows: int = 0
     assessed: int = 0
     failed: int = 0
+    ignored: list[str] = field(default_factory=list)  # IGNORED columns found in the file, each named once
+
+    def note_ignored(self, names: Iterable[str]) -> None:
+        self.ignored += [name for name in names if name not in self.ignored]
+
+
+def ignored_message(names: Sequence[str]) -> str:
+    """The one warning for a file with identifying columns, e.g. for stderr or the upload page."""
+    listed = ", ".join(repr(name) for name in names)
+    return (f"column {listed} ignored: it is not read and not copied to the output, because results "
+            "carry no identifying data (use 'id' for a study number)")
+
+
+def without_ignored(row: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in row.items() if name not in IGNORED}
 
 
 def file_format(path: Path, override: str | None = None) -> str:
@@ -63,7 +89,7 @@ def file_format(path: Path, override: str | None = None) -> str:
 
 
 def known_columns() -> set[str]:
-    return {*Patient.model_fields, *ALIASES, *PASS_THROUGH}
+    return {*Patient.model_fields, *ALIASES, *PASS_THROUGH, *IGNORED}
 
 
 def _check_header(header: list[str]) -> None:
@@ -163,9 +189,12 @@ def safe_cell(value: Any) -> Any:
 
 
 def result_fields(assessment: Assessment | None, error: str | None) -> dict[str, Any]:
+    """The result columns of one row; a failed row keeps the disclaimer too, as every row does."""
     if assessment is None:
-        return {**{column: "" for column in RESULT_COLUMNS}, "error": error or ""}
+        return {**{column: "" for column in RESULT_COLUMNS}, "disclaimer": get_rulebook().disclaimer,
+                "error": error or ""}
     return {
+        "result": headline(assessment).line,
         "group": assessment.group.value,
         "provisional": str(assessment.provisional).lower(),
         "possible_groups": ",".join(group.value for group in assessment.possible_groups),
@@ -174,6 +203,7 @@ def result_fields(assessment: Assessment | None, error: str | None) -> dict[str,
         "nci_risk": assessment.nci_risk.value if assessment.nci_risk else "",
         "fired_rules": ",".join(assessment.fired_rules),
         "model_version": f"{assessment.model_id} {assessment.model_version}",
+        "disclaimer": assessment.disclaimer,
         "error": "",
     }
 
@@ -183,7 +213,7 @@ def patient_row(row: dict[str, Any] | None, read_error: str | None) -> tuple[Pat
     if read_error:
         return None, read_error
     assert row is not None
-    fields = {name: value for name, value in row.items() if name not in PASS_THROUGH}
+    fields = {name: value for name, value in row.items() if name not in PASS_THROUGH and name not in IGNORED}
     try:
         return patient_from(fields), None
     except InputError as error:
@@ -262,6 +292,8 @@ def run_batch(source: Path, target: Path, fmt_in: str | None = None, fmt_out: st
             lines = decoded_lines(stream, str(source))
             if fmt_in == "csv":
                 columns, rows = open_csv(lines)
+                summary.note_ignored(name for name in columns if name in IGNORED)
+                columns = [name for name in columns if name not in IGNORED]
             else:
                 columns, rows = [*Patient.model_fields, *ALIASES, *PASS_THROUGH], read_jsonl(lines)
             writer = _Writer(out, fmt_out, columns)
@@ -281,6 +313,9 @@ def run_batch(source: Path, target: Path, fmt_in: str | None = None, fmt_out: st
                 bar.update(summary)
 
             for line, row, read_error in rows:
+                if row is not None:  # dropped before anything reads or writes the row
+                    summary.note_ignored(name for name in row if name in IGNORED)
+                    row = without_ignored(row)
                 chunk.append((line, row or {}, patient_row(row, read_error)))
                 if len(chunk) >= CHUNK:
                     flush()
@@ -309,7 +344,9 @@ class _Writer:
             record = {
                 "line": line,
                 "input": row,
+                "result": headline(assessment).line if assessment else None,
                 "assessment": assessment.model_dump(mode="json") if assessment else None,
+                "disclaimer": assessment.disclaimer if assessment else get_rulebook().disclaimer,
                 "error": error,
             }
             self.out.write(json.dumps(record, ensure_ascii=False) + "\n")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from riskcalc.api import assess
-from riskcalc.batch import BatchFileError, run_batch
+from riskcalc.batch import BatchFileError, ignored_message, run_batch
 from riskcalc.engine import EngineError
 from riskcalc.explain import to_text
 from riskcalc.models import Patient
@@ -68,6 +68,7 @@ def _case_from(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _assess(args: argparse.Namespace) -> int:
+    """One case: the headline, the disclaimer, then the explanation (riskcalc.explain), or the JSON."""
     try:
         patient = patient_from(_case_from(args))
     except (InputError, OSError) as error:
@@ -85,6 +86,8 @@ def _batch(args: argparse.Namespace) -> int:
     except BatchFileError as error:
         print(f"riskcalc: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if summary.ignored:
+        print(f"riskcalc: {ignored_message(summary.ignored)}", file=sys.stderr)
     print(f"{summary.rows} rows: {summary.assessed} assessed, {summary.failed} failed -> {args.output}", file=sys.stderr)
     return EXIT_ROWS_FAILED if summary.failed else EXIT_OK
 

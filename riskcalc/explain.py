@@ -1,23 +1,104 @@
-"""Plain-text explanation of an Assessment, for the terminal and for handouts.
+"""Plain-text explanation of an Assessment, for the terminal and for handouts, and the one headline of a result.
 
-Layout words only ("Risk group:", "Pending:"); every clinical sentence comes from the rule files through the
-Assessment.
+Layout words only ("Risk group:", "Provisional:", "waiting for"); every clinical sentence comes from the rule
+files through the Assessment, and the inputs are named as the rule files name them (`input_words`).
 """
 
 from __future__ import annotations
 
 import textwrap
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 
-from riskcalc.models import Assessment, Citation, Direction
+from riskcalc.api import get_rulebook
+from riskcalc.conditions import fields_of
+from riskcalc.models import Assessment, Citation, Direction, EvidenceStatus, RiskGroup
 
 _ARROW = {Direction.UNFAVORABLE: "[+] raises", Direction.FAVORABLE: "[-] lowers", Direction.NEUTRAL: "[=] neutral"}
 
 
-def group_line(assessment: Assessment) -> str:
-    """'Risk group: Favorable', with '(provisional)' while results that could change it are pending."""
-    line = f"Risk group: {assessment.group.value.capitalize()}"
-    return f"{line} (provisional)" if assessment.provisional else line
+def join_words(words: Sequence[str], last: str) -> str:
+    """'A', 'A or B', 'A, B or C' (last='or'); 'A, B and C' (last='and')."""
+    items = list(words)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" {last} " + items[-1]
+
+
+def group_word(group: RiskGroup | str) -> str:
+    """'Favorable', 'Standard', 'High'."""
+    return str(getattr(group, "value", group)).capitalize()
+
+
+@lru_cache(maxsize=8)
+def _factor_of_field(model_id: str) -> dict[str, str]:
+    """Each Patient field and the factor the rule files give the findings that read that field alone.
+
+    model.yaml declares the factors ("genetics", "CNS status", "end-of-induction MRD"); the findings say
+    which field each reads. Deriving the word from them names every input once, in the rule files, rather
+    than again in Python. A field read under two factors, or by no single-field finding, has no word."""
+    seen: dict[str, set[str]] = {}
+    for rule in get_rulebook(model_id).rules:
+        fields = fields_of(rule.own_condition)
+        if rule.kind == "finding" and rule.factor and len(fields) == 1:
+            seen.setdefault(next(iter(fields)), set()).add(rule.factor)
+    return {field: next(iter(factors)) for field, factors in seen.items() if len(factors) == 1}
+
+
+def input_words(field: str, model_id: str) -> str:
+    """An input as the rule files name it ('end-of-induction MRD'); the field name if they do not."""
+    return _factor_of_field(model_id).get(field, field)
+
+
+@dataclass(frozen=True)
+class Headline:
+    """How a result is headlined on every output (spec 1.1 section 6).
+
+    A final result is its group. A provisional one is its range and what it waits for, never a single group:
+    the floor (`Assessment.group`) is said only as "at best ...", which a reader cannot take for the answer.
+    """
+
+    provisional: bool
+    groups: str  # 'High' or 'Favorable, Standard or High'
+    waiting: str = ""  # 'genetics, CNS status and end-of-induction MRD'
+    floor: str = ""  # 'at best Favorable' (provisional only)
+
+    @property
+    def text(self) -> str:
+        """'Risk group: High' or 'Provisional: Favorable, Standard or High — waiting for genetics, ...'."""
+        if not self.provisional:
+            return f"Risk group: {self.groups}"
+        waiting = f" — waiting for {self.waiting}" if self.waiting else ""
+        return f"Provisional: {self.groups}{waiting}"
+
+    @property
+    def lines(self) -> list[str]:
+        """The headline and, while provisional, the floor on a second short line ('At best Favorable')."""
+        return [self.text, self.floor[:1].upper() + self.floor[1:]] if self.floor else [self.text]
+
+    @property
+    def line(self) -> str:
+        """Everything on one line, for a CSV cell, a document subject or a quiz answer."""
+        return f"{self.text}; {self.floor}" if self.floor else self.text
+
+    @property
+    def cell(self) -> str:
+        """The short form for a table whose column already says 'group': 'High', or
+        'Provisional: Favorable, Standard or High (at best Favorable)'."""
+        return f"Provisional: {self.groups} ({self.floor})" if self.provisional else self.groups
+
+
+def headline(assessment: Assessment) -> Headline:
+    """The one headline of an assessment, used by every output (command line, pages, handouts, exports)."""
+    if not assessment.provisional:
+        return Headline(provisional=False, groups=group_word(assessment.group))
+    return Headline(
+        provisional=True,
+        groups=join_words([group_word(group) for group in assessment.possible_groups], "or"),
+        waiting=join_words([input_words(field, assessment.model_id) for field in assessment.pending], "and"),
+        floor=f"at best {group_word(assessment.group)}",
+    )
 
 
 def _cite(citations: Sequence[Citation]) -> str:
@@ -28,8 +109,13 @@ def _wrap(text: str, indent: str) -> str:
     return textwrap.fill(text, width=100, initial_indent=indent, subsequent_indent=indent)
 
 
+def _evidence(status: EvidenceStatus) -> str:
+    return "" if status == EvidenceStatus.VERIFIED else f" [evidence: {status.value}]"
+
+
 def to_text(assessment: Assessment) -> str:
-    lines = [group_line(assessment)]
+    """The headline, then the disclaimer (read before any finding), then the inputs, findings and notes."""
+    lines = [*headline(assessment).lines, _wrap(assessment.disclaimer, ""), ""]
     branch = assessment.branch.value
     nci = f", NCI/Rome {assessment.nci_risk.value} risk" if assessment.nci_risk else ""
     lines.append(f"Branch: {branch}{nci}")
@@ -52,17 +138,17 @@ def to_text(assessment: Assessment) -> str:
     lines.append("")
     lines.append("Findings:")
     for finding in assessment.findings:
-        status = "" if finding.evidence == "V" else f" [evidence: {finding.evidence.value}]"
-        lines.append(f"- {finding.factor} ({_ARROW[finding.direction]}){status} [{finding.rule_id}]")
+        lines.append(f"- {finding.factor} ({_ARROW[finding.direction]}){_evidence(finding.evidence)} [{finding.rule_id}]")
         lines.append(_wrap(finding.text, "    "))
         lines.append(_wrap(f"Sources: {_cite(finding.citations)}", "    "))
     if assessment.notes:
         lines.append("")
         lines.append("Notes:")
         for note in assessment.notes:
-            lines.append(textwrap.fill(note.text, width=100, initial_indent="- ", subsequent_indent="  "))
+            # The same layout as a finding: its id and evidence tag first, then the sentence and its sources.
+            lines.append(f"- [{note.rule_id}]{_evidence(note.evidence)}")
+            lines.append(_wrap(note.text, "    "))
             lines.append(_wrap(f"Sources: {_cite(note.citations)}", "    "))
     lines.append("")
     lines.append(f"Model: {assessment.model_id} {assessment.model_version}")
-    lines.append(_wrap(assessment.disclaimer, ""))
     return "\n".join(lines)

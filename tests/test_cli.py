@@ -8,7 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from riskcalc import get_rulebook
+from riskcalc.batch import RESULT_COLUMNS
 from riskcalc.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_ROWS_FAILED, main
+
+DISCLAIMER = get_rulebook().disclaimer
+PROVISIONAL = "Provisional: Favorable, Standard or High — waiting for genetics, CNS status and end-of-induction MRD"
 
 FAVORABLE_FLAGS = ["--age-years", "4", "--wbc-10e9-per-l", "12", "--genetics", "etv6_runx1", "--cns-status", "CNS1",
                    "--mrd-eoi-percent", "0"]
@@ -20,6 +25,10 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+def _unwrapped(text: str) -> str:
+    return " ".join(text.split())
+
+
 def test_assess_prints_a_readable_explanation(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "assess", *FAVORABLE_FLAGS)
     assert code == EXIT_OK
@@ -27,6 +36,34 @@ def test_assess_prints_a_readable_explanation(capsys: pytest.CaptureFixture[str]
     assert "Branch: pediatric, NCI/Rome standard risk" in out
     assert "[gen.etv6_runx1]" in out and "https://doi.org/" in out
     assert "Educational illustration only" in out
+
+
+def test_assess_shows_a_provisional_case_as_its_range(capsys: pytest.CaptureFixture[str]) -> None:
+    # spec 1.1 section 6: a provisional case is headlined by its range, the floor said as "at best".
+    code, out, _ = run(capsys, "assess", "--age-years", "4", "--wbc-10e9-per-l", "12")
+    lines = out.splitlines()
+    assert code == EXIT_OK
+    assert lines[:2] == [PROVISIONAL, "At best Favorable"]
+    assert "Risk group:" not in out and "(provisional)" not in out
+
+
+def test_assess_prints_the_disclaimer_once_before_the_findings(capsys: pytest.CaptureFixture[str]) -> None:
+    # spec 1.1 section 7: the disclaimer, with its B-ALL-only scope, is read before any finding.
+    code, out, _ = run(capsys, "assess", *FAVORABLE_FLAGS)
+    flat = _unwrapped(out)
+    assert code == EXIT_OK and "B-ALL) only" in DISCLAIMER
+    assert flat.count(DISCLAIMER) == 1
+    assert flat.index(DISCLAIMER) < flat.index("Findings:") < flat.index("Model: ")
+    assert flat.startswith(f"Risk group: Favorable {DISCLAIMER} Branch: ")
+
+
+def test_assess_text_tags_notes_with_their_evidence_like_findings(capsys: pytest.CaptureFixture[str]) -> None:
+    # The standing note is partly verified: it carries the tag a finding of that status carries.
+    code, out, _ = run(capsys, "assess", *FAVORABLE_FLAGS)
+    notes = out.split("\nNotes:\n", 1)[1]
+    assert code == EXIT_OK
+    assert "- [note.groups_are_relative] [evidence: V-partial]" in notes.splitlines()
+    assert "- [note.mrd_units]" in notes.splitlines()  # a verified note has no tag, as a verified finding
 
 
 def test_assess_json_is_the_full_assessment(capsys: pytest.CaptureFixture[str]) -> None:
@@ -108,6 +145,9 @@ def test_batch_csv_keeps_every_row_and_fails_with_exit_1(tmp_path: Path, capsys:
     assert "6 rows: 3 assessed, 3 failed" in err
     assert [row["id"] for row in rows] == ["a", "b", "c", "d", "e", "f"]
     assert [row["group"] for row in rows] == ["favorable", "", "", "favorable", "", "high"]
+    assert [row["result"] for row in rows] == ["Risk group: Favorable", "", "", f"{PROVISIONAL}; at best Favorable", "",
+                                               "Risk group: High"]
+    assert all(row["disclaimer"] == DISCLAIMER for row in rows)  # the failed rows too
     assert rows[1]["error"] == "line 3: age_years: Input should be greater than or equal to 0"
     assert rows[2]["wbc_per_ul"] == "'=1+1"  # a spreadsheet must not run it as a formula
     assert rows[2]["error"] == "line 5: wbc_per_ul: '=1+1' is not a number"
@@ -124,6 +164,8 @@ def test_batch_jsonl_to_jsonl(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert code == EXIT_ROWS_FAILED
     assert [record["line"] for record in records] == [1, 3, 4, 5, 6]
     assert records[0]["assessment"]["group"] == "favorable"
+    assert records[0]["result"] == f"{PROVISIONAL}; at best Favorable"
+    assert all(record["disclaimer"] == DISCLAIMER for record in records)
     assert records[1]["error"] == "line 3: wbc_10e9_per_l: 'x' is not a number"
     assert records[2]["error"].startswith("line 4: not valid JSON")
     assert records[3]["error"] == "line 5: a line must be a JSON object"
@@ -150,6 +192,45 @@ def test_batch_rejects_a_file_that_is_not_utf8(tmp_path: Path, capsys: pytest.Ca
     source.write_bytes("age_years,wbc_10e9_per_l,comment\n4,5,caf\xe9\n".encode("latin-1"))
     code, _, err = run(capsys, "batch", str(source), "-o", str(tmp_path / "out.csv"))
     assert code == EXIT_BAD_INPUT and "not UTF-8 text" in err
+
+
+def test_batch_csv_columns_are_exact(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = _write(tmp_path / "in.csv", "id,age_years,wbc_10e9_per_l\na,4,12\n")
+    code, _, _ = run(capsys, "batch", str(source), "-o", str(tmp_path / "out.csv"), "--no-progress")
+    header = (tmp_path / "out.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert code == EXIT_OK
+    assert header.split(",") == ["line", "id", "age_years", "wbc_10e9_per_l", "result", "group", "provisional",
+                                 "possible_groups", "pending", "branch", "nci_risk", "fired_rules", "model_version",
+                                 "disclaimer", "error"]
+    assert header.split(",")[-len(RESULT_COLUMNS):] == list(RESULT_COLUMNS)
+
+
+def test_batch_ignores_a_name_column_reports_it_once_and_never_echoes_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = _write(tmp_path / "in.csv", "id,name,age_years,wbc_10e9_per_l\na,Jane Roe,4,12\nb,John Roe,-1,3\n"
+                    "c,,12,3\n")
+    target = tmp_path / "out.csv"
+    code, _, err = run(capsys, "batch", str(source), "-o", str(target), "--no-progress")
+    rows = list(csv.DictReader(target.open(encoding="utf-8")))
+    assert code == EXIT_ROWS_FAILED  # row b is bad; a and c are kept
+    assert [row["id"] for row in rows] == ["a", "b", "c"] and [row["group"] for row in rows] == ["favorable", "", "high"]
+    assert all("name" not in row for row in rows)
+    assert "Roe" not in target.read_text(encoding="utf-8")
+    assert err.count("column 'name' ignored") == 1
+    assert err.splitlines()[0] == ("riskcalc: column 'name' ignored: it is not read and not copied to the output, "
+                                   "because results carry no identifying data (use 'id' for a study number)")
+
+
+def test_batch_jsonl_drops_a_name_key_from_the_echoed_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = _write(tmp_path / "in.jsonl", '{"id": "a", "name": "Jane Roe", "age_years": 4, "wbc_10e9_per_l": 12}\n'
+                    '{"name": "John Roe", "age_years": 4}\n')
+    target = tmp_path / "out.jsonl"
+    code, _, err = run(capsys, "batch", str(source), "-o", str(target), "--no-progress")
+    records = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+    assert code == EXIT_ROWS_FAILED
+    assert records[0]["input"] == {"id": "a", "age_years": 4, "wbc_10e9_per_l": 12}
+    assert records[1]["input"] == {"age_years": 4} and "wbc_10e9_per_l" in records[1]["error"]
+    assert "Roe" not in target.read_text(encoding="utf-8") and err.count("column 'name' ignored") == 1
 
 
 def test_batch_all_good_rows_exit_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from riskcalc import assess
-from riskcalc.explain import group_line
+from riskcalc.explain import headline
 from ui.lib.teaching import teaching_cases
 
 PAGE = str(Path(__file__).resolve().parents[2] / "ui" / "views" / "cases.py")
@@ -35,9 +35,17 @@ def test_library_shows_every_case_with_its_group(page: AppTest) -> None:
         page.selectbox(key="cases_pick").select(case.id).run()
         assert not page.exception, case.id
         shown = texts(page)
-        assert group_line(assess(case.patient)) in shown, case.id
+        assert headline(assess(case.patient)).text in shown, case.id
         assert case.vignette in shown and case.teaching_point in shown
     assert "Risk group: High" in shown
+
+
+def test_library_headlines_a_provisional_case_by_its_range(page: AppTest) -> None:
+    page.selectbox(key="cases_pick").select("awaiting-mrd-etv6").run()
+    badge = next(m.value for m in page.markdown if "rc-badge" in m.value)
+    assert "Provisional: Favorable or High — waiting for end-of-induction MRD" in badge
+    assert "At best Favorable" in badge and 'class="rc-badge rc-provisional"' in badge
+    assert "Risk group:" not in texts(page)
 
 
 def test_library_shows_pictures_with_text_alternatives(page: AppTest) -> None:
@@ -59,7 +67,8 @@ def test_quiz_hides_the_answer_until_the_student_commits(page: AppTest) -> None:
     first = CASES[0]
     shown = texts(at)
     assert first.vignette in shown
-    assert "Risk group:" not in shown and first.teaching_point not in shown and first.title not in shown
+    assert "Risk group:" not in shown and "Provisional:" not in shown
+    assert first.teaching_point not in shown and first.title not in shown
     assert not at.get("vega_lite_chart")
     assert at.button(key=f"quiz_check_{first.id}").disabled  # nothing chosen yet
 
@@ -80,8 +89,44 @@ def test_quiz_wrong_then_right(page: AppTest) -> None:
     assert not at.error
     assert at.success[0].value.startswith("Correct after 2 tries")
     shown = texts(at)
-    assert group_line(assess(case.patient)) in shown and case.teaching_point in shown
+    assert headline(assess(case.patient)).text in shown and case.teaching_point in shown
     assert "Score: 0 of 1 right at the first try" in shown  # only the first try counts
+
+
+def test_quiz_offers_every_set_of_groups_in_words(page: AppTest) -> None:
+    at = to_quiz(page)
+    radio = at.radio(key=f"quiz_answer_{CASES[0].id}")
+    assert radio.label == "Your answer: which groups are still possible for this case?"
+    assert radio.options == ["Favorable", "Standard", "High", "Favorable or Standard", "Favorable or High",
+                             "Standard or High", "Favorable, Standard or High"]
+
+
+def _go_to(at: AppTest, case_id: str) -> AppTest:
+    while at.session_state["quiz_index"] != next(i for i, case in enumerate(CASES) if case.id == case_id):
+        at.button(key="quiz_next").click().run()
+    return at
+
+
+def test_quiz_takes_the_range_as_the_answer_to_a_provisional_case(page: AppTest) -> None:
+    at = _go_to(to_quiz(page), "at-diagnosis-only")
+    key = "quiz_answer_at-diagnosis-only"
+    # The floor alone is the answer the spec forbids headlining, so it is not the right one.
+    at.radio(key=key).set_value("favorable").run()
+    at.button(key="quiz_check_at-diagnosis-only").click().run()
+    assert at.error[0].value.startswith("Not quite: “Favorable” is not the model's answer for this case.")
+    assert "Provisional:" not in texts(at)
+    at.radio(key=key).set_value("favorable,standard,high").run()
+    at.button(key="quiz_check_at-diagnosis-only").click().run()
+    assert not at.error
+    assert at.success[0].value == ("Correct after 2 tries. Provisional: Favorable, Standard or High — waiting for "
+                                   "genetics, CNS status and end-of-induction MRD; at best Favorable.")
+
+
+def test_quiz_reveal_of_a_provisional_case_shows_its_range(page: AppTest) -> None:
+    at = _go_to(to_quiz(page), "awaiting-mrd-etv6")
+    at.button(key="quiz_reveal_awaiting-mrd-etv6").click().run()
+    assert at.info[0].value == ("The answer. Provisional: Favorable or High — waiting for end-of-induction MRD; "
+                                "at best Favorable.")
 
 
 def test_quiz_score_counts_first_tries_and_moves_on(page: AppTest) -> None:
@@ -89,6 +134,7 @@ def test_quiz_score_counts_first_tries_and_moves_on(page: AppTest) -> None:
     for index in range(2):
         case = CASES[index]
         assert f"Case {index + 1} of {len(CASES)}" in texts(at)
+        assert not case.expected_provisional  # a final case: its one group is the whole answer
         at.radio(key=f"quiz_answer_{case.id}").set_value(case.expected_group.value).run()
         at.button(key=f"quiz_check_{case.id}").click().run()
         assert at.success[0].value.startswith("Correct at the first try")

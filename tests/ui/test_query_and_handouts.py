@@ -6,6 +6,7 @@ AppTest cannot read a download button's payload, so the Markdown, JSON and PDF b
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -102,10 +103,17 @@ def test_markdown_handout_has_group_findings_sources_and_disclaimer(high: Assess
     assert "| Age at diagnosis | 14 years |" in text
 
 
+PROVISIONAL = "Provisional: Favorable, Standard or High — waiting for genetics, CNS status and end-of-induction MRD"
+
+
 def test_markdown_handout_of_a_provisional_case_lists_what_is_pending(provisional: Assessment) -> None:
     text = handouts.to_markdown(provisional)
-    assert "Risk group: Favorable (provisional)" in text
+    # spec 1.1 section 6: the range is the heading, the floor said only as "at best"
+    assert f"\n## {PROVISIONAL}\n\n**At best Favorable**\n" in text
+    assert "Risk group:" not in text and "(provisional)" not in text
     assert "Favorable, Standard or High" in text
+    relative = next(note for note in provisional.notes if note.rule_id == "note.groups_are_relative")
+    assert f"*(evidence partly confirmed: {relative.evidence_note})*" in text  # notes carry their evidence tag
     assert "End-of-induction marrow MRD" in text and "if 1 % → High" in text
 
 
@@ -113,6 +121,16 @@ def test_json_handout_is_the_assessment(high: Assessment) -> None:
     data = json.loads(handouts.to_json(high))
     assert Assessment.model_validate(data) == high
     assert data["disclaimer"] == high.disclaimer
+
+
+def _pdf_info(pdf: bytes, key: str) -> str:
+    """A document property as text: fpdf2 writes it as a literal, or as UTF-16 hex when it is not Latin-1."""
+    match = re.search(rb"/" + key.encode() + rb" (<feff[0-9a-f]*>|\((?:[^()\\]|\\.)*\))", pdf)
+    assert match, key
+    value = match.group(1)
+    if value.startswith(b"<"):
+        return bytes.fromhex(value[1:-1].decode()).decode("utf-16")
+    return value[1:-1].decode("latin-1")
 
 
 def _pdf_text(pdf: bytes, tmp_path: Path) -> str | None:
@@ -127,6 +145,8 @@ def test_pdf_handout(high: Assessment, tmp_path: Path) -> None:
     pdf = handouts.to_pdf(high)
     assert pdf.startswith(b"%PDF") and pdf.rstrip().endswith(b"%%EOF")
     assert b"Risk group: High" in pdf  # document subject, readable without rendering
+    assert _pdf_info(pdf, "Subject") == "Risk group: High"
+    assert _pdf_info(pdf, "Title") == f"Risk group: High | {handouts.TITLE}"
     text = _pdf_text(pdf, tmp_path)
     if text is not None:  # poppler-utils installed: check the printed page itself
         flat = " ".join(text.split())
@@ -135,12 +155,43 @@ def test_pdf_handout(high: Assessment, tmp_path: Path) -> None:
         assert "x10⁹/L" in flat  # non-Latin-1 characters survive with the Unicode font
 
 
+def test_pdf_handout_of_a_provisional_case_is_titled_by_its_range(provisional: Assessment, tmp_path: Path) -> None:
+    pdf = handouts.to_pdf(provisional)
+    assert _pdf_info(pdf, "Title") == f"{PROVISIONAL}; at best Favorable | {handouts.TITLE}"
+    assert _pdf_info(pdf, "Subject") == f"{PROVISIONAL}; at best Favorable"
+    assert b"Risk group: Favorable" not in pdf
+    text = _pdf_text(pdf, tmp_path)
+    if text is not None:
+        flat = " ".join(text.split())
+        assert PROVISIONAL in flat and "At best Favorable" in flat and "Risk group:" not in flat
+
+
+def test_pdf_labels_each_note_with_its_evidence_like_a_finding(provisional: Assessment,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # Drawn text is compressed in the file, so record the labels the handout hands to its sources() writer.
+    labels: list[str] = []
+    original = handouts._Handout.sources
+
+    def record(self: handouts._Handout, label: str, citations: list[tuple[str, str]]) -> None:
+        labels.append(label)
+        original(self, label, citations)
+
+    monkeypatch.setattr(handouts._Handout, "sources", record)
+    handouts.to_pdf(provisional)
+    notes = labels[len(provisional.findings):]
+    assert len(notes) == len(provisional.notes)
+    by_id = dict(zip([note.rule_id for note in provisional.notes], notes))
+    assert by_id["note.groups_are_relative"] == "Evidence: evidence partly confirmed: " + (
+        next(n.evidence_note for n in provisional.notes if n.rule_id == "note.groups_are_relative") or "") + ". Sources: "
+    assert all(label == "Sources: " for note, label in zip(provisional.notes, notes) if note.evidence == "V")
+
+
 def test_pdf_handout_without_a_unicode_font_spells_symbols_out(monkeypatch: pytest.MonkeyPatch,
                                                                 provisional: Assessment, tmp_path: Path) -> None:
     monkeypatch.setattr(handouts, "_unicode_font", lambda: None)
     pdf = handouts.to_pdf(provisional)
-    assert pdf.startswith(b"%PDF") and b"Risk group: Favorable" in pdf
+    assert pdf.startswith(b"%PDF") and _pdf_info(pdf, "Subject") == f"{PROVISIONAL}; at best Favorable"
     assert handouts.latin1("≥ 0.01 % → 10⁻⁴, x10⁹/L, µL, Gökbuget ▲") == ">= 0.01 % -> 10^-4, x10^9/L, µL, Gökbuget (+)"
     text = _pdf_text(pdf, tmp_path)
     if text is not None:
-        assert "Risk group: Favorable (provisional)" in " ".join(text.split())
+        assert handouts.latin1(PROVISIONAL) in " ".join(text.split())

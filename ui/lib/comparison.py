@@ -10,7 +10,8 @@ from typing import Any
 
 from riskcalc import Assessment, Patient
 from ui.lib.vocabulary import Vocabulary
-from ui.lib.wording import first_upper, format_value, group_name, groups_text
+from riskcalc.explain import headline
+from ui.lib.wording import first_upper, format_value, groups_text
 
 PINNED = "pinned_cases"
 PIN_LIMIT = 4
@@ -53,8 +54,7 @@ def comparison_rows(assessments: Sequence[Assessment], words: Vocabulary) -> lis
     for field in Patient.model_fields:
         add("Input", words.label(field),
             [format_value(field, getattr(a.patient, field), words) for a in assessments])
-    add("Outcome", "Risk group",
-        [group_name(a.group) + (" (provisional)" if a.provisional else "") for a in assessments])
+    add("Outcome", "Risk group", [headline(a).cell for a in assessments])
     add("Outcome", "Possible groups", [groups_text(a.possible_groups) for a in assessments])
     add("Outcome", "Branch", [words.branches[a.branch.value] for a in assessments])
     add("Outcome", "NCI/Rome group", [a.nci_risk.value if a.nci_risk else "—" for a in assessments])

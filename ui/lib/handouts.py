@@ -1,7 +1,8 @@
 """Downloadable handouts of one assessment: Markdown, JSON and a printable PDF (fpdf2).
 
 Pure functions of an Assessment (no Streamlit), so they are tested directly: AppTest cannot read a download
-button's payload. Every handout carries the disclaimer, at the top and (PDF) in the footer of every page.
+button's payload. Every handout carries the disclaimer, at the top and (PDF) in the footer of every page, and
+is headlined as riskcalc.explain.headline says: a provisional case by its range, never by one group.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from riskcalc import Assessment
-from riskcalc.explain import group_line
+from riskcalc import Assessment, Finding, Note
+from riskcalc.explain import headline
 from ui.lib.vocabulary import Vocabulary, load_vocabulary
 from ui.lib.wording import (
     badge_text,
@@ -50,6 +51,7 @@ def to_markdown(assessment: Assessment, words: Vocabulary | None = None) -> str:
         "",
         f"## {badge_text(assessment, words)}",
         "",
+        *(f"**{line}**\n" for line in headline(assessment).lines[1:]),  # the floor: 'At best Favorable'
         context_line(assessment, words),
         "",
         "## Inputs",
@@ -188,15 +190,23 @@ def _md(text: str) -> str:
     return text.replace("**", "* *").replace("__", "_ _").replace("--", "-\u200b-")
 
 
+def _sources_label(item: Finding | Note, words: Vocabulary) -> str:
+    """'Evidence: evidence partly confirmed: <note>. Sources: ', or 'Sources: ' when the evidence is verified."""
+    status = evidence_markdown(item, words).strip(" *()")
+    return f"Evidence: {status}. Sources: " if status else "Sources: "
+
+
 def to_pdf(assessment: Assessment, words: Vocabulary | None = None) -> bytes:
     """A printable A4 handout of the assessment (same content as the Markdown one)."""
     words = _words(words)
     pdf = _Handout(assessment.disclaimer)
-    pdf.set_title(TITLE)
+    head = headline(assessment)
+    # The result in the document properties too (the title a viewer shows in its window, and the subject):
+    # plain text that indexers, screen readers and tests can read without rendering the (subset-font,
+    # compressed) page content.
+    pdf.set_title(f"{head.line} | {TITLE}")
     pdf.set_creator("riskcalc")
-    # The group in the document properties too: plain text that indexers, screen readers and tests can read
-    # without rendering the (subset-font, compressed) page content.
-    pdf.set_subject(group_line(assessment))
+    pdf.set_subject(head.line)
     pdf.add_page()
 
     pdf.para(TITLE, size=10, style="B")
@@ -206,6 +216,8 @@ def to_pdf(assessment: Assessment, words: Vocabulary | None = None) -> bytes:
                    new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(3)
     pdf.heading(badge_text(assessment, words), size=20)
+    for floor in head.lines[1:]:
+        pdf.para(floor, size=12, style="B")
     pdf.para(context_line(assessment, words), size=10.5)
 
     pdf.heading("Inputs")
@@ -241,18 +253,17 @@ def to_pdf(assessment: Assessment, words: Vocabulary | None = None) -> bytes:
         pdf.para(f"**{_md(finding.factor[:1].upper() + finding.factor[1:])}**: {_md(direction)}  ({finding.rule_id})", size=10,
                  markdown=True)
         pdf.para(finding.text, size=9.5)
-        status = evidence_markdown(finding, words).strip(" *()")
-        label = f"Evidence: {status}. Sources: " if status else "Sources: "
-        pdf.sources(label, [(citation.label, citation.url) for citation in finding.citations])
+        pdf.sources(_sources_label(finding, words), [(citation.label, citation.url) for citation in finding.citations])
 
     if assessment.notes:
         pdf.heading("Notes")
         for note in assessment.notes:
             pdf.para(note.text, size=9.5)
-            pdf.sources("Sources: ", [(citation.label, citation.url) for citation in note.citations])
+            # A note's evidence tag as a finding's: a reader weighs both the same way.
+            pdf.sources(_sources_label(note, words), [(citation.label, citation.url) for citation in note.citations])
 
     pdf.ln(2)
-    pdf.para(f"Model {assessment.model_id} {assessment.model_version}. {group_line(assessment)}.", size=8.5)
+    pdf.para(f"Model {assessment.model_id} {assessment.model_version}. {head.line}.", size=8.5)
     return bytes(pdf.output())
 
 

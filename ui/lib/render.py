@@ -12,6 +12,7 @@ from html import escape
 import streamlit as st
 
 from riskcalc import Assessment
+from riskcalc.explain import headline
 from ui.lib.vocabulary import Vocabulary
 from ui.lib.whatif import Change, CourseStep
 from ui.lib.wording import (
@@ -19,7 +20,6 @@ from ui.lib.wording import (
     context_line,
     finding_markdown,
     format_value,
-    group_name,
     groups_text,
     missing_without_effect,
     note_markdown,
@@ -32,15 +32,26 @@ _BADGE_STYLE = {
     "favorable": ("#e3f4e8", "#14532d"),
     "standard": ("#fff3cd", "#5c4300"),
     "high": ("#fde2e4", "#7f1020"),
+    # A provisional result has no group yet, so it gets none of the groups' colours (spec 1.1 section 6):
+    # a neutral blue-grey, also above 7:1.
+    "provisional": ("#e8edf3", "#1f2f45"),
 }
 
 
+def badge_class(assessment: Assessment) -> str:
+    """'rc-high' for a final result, 'rc-provisional' (neutral colours) while more than one group is possible."""
+    return "rc-provisional" if assessment.provisional else f"rc-{assessment.group.value}"
+
+
 def badge(assessment: Assessment, words: Vocabulary, *, size: str = "2.1rem") -> None:
-    """The group as a large badge: symbol + 'Risk group: …' in words, announced to screen readers."""
-    background, ink = _BADGE_STYLE[assessment.group.value]
-    describe = words.groups[assessment.group.value].describe
+    """The result as a large badge, announced to screen readers: a final group coloured, with its symbol and
+    what it means; a provisional range in neutral colours, with the floor said as 'At best …' beneath."""
+    style = badge_class(assessment).removeprefix("rc-")
+    background, ink = _BADGE_STYLE[style]
+    line = headline(assessment)
+    describe = line.lines[1] if line.provisional else words.groups[assessment.group.value].describe
     st.markdown(
-        f'<div class="rc-badge rc-{assessment.group.value}" role="status" aria-live="polite" '
+        f'<div class="rc-badge {badge_class(assessment)}" role="status" aria-live="polite" '
         f'style="background:{background};color:{ink};border:3px solid {ink};border-radius:0.6rem;'
         f'padding:0.6rem 1rem;margin-bottom:0.5rem">'
         f'<div style="font-size:{size};font-weight:700;line-height:1.2">{escape(badge_text(assessment, words))}</div>'
@@ -106,12 +117,8 @@ def course(steps: list[CourseStep], words: Vocabulary) -> None:
     previous: Assessment | None = None
     for step in steps:
         a = step.assessment
-        group = group_name(a.group) + (" (provisional)" if a.provisional else "")
-        marker = ""
-        if previous is not None and a.group != previous.group:
-            marker = "◆ group changed"
-        elif previous is not None and previous.provisional and not a.provisional:
-            marker = "✓ same group, now final"
+        group = headline(a).cell
+        marker = "" if previous is None else _course_marker(previous, a)
         added = "; ".join(
             f"{words.label(field)}: {format_value(field, getattr(a.patient, field), words)}"
             for field in _added(step, steps)
@@ -119,6 +126,16 @@ def course(steps: list[CourseStep], words: Vocabulary) -> None:
         rows.append(f"| {step.label} | {added.replace('|', '/')} | **{group}** | {groups_text(a.possible_groups)} | {marker} |")
         previous = a
     st.markdown("\n".join(rows))
+
+
+def _course_marker(previous: Assessment, current: Assessment) -> str:
+    """How the result moved from one step to the next. A provisional result is its range, so a step that
+    only narrows the range, or settles on a group the range held, does not 'change' the group."""
+    if current.possible_groups == previous.possible_groups:
+        return ""
+    if set(current.possible_groups) <= set(previous.possible_groups):
+        return "✓ now final" if not current.provisional else "◆ fewer groups possible"
+    return "◆ group changed"
 
 
 def _added(step: CourseStep, steps: list[CourseStep]) -> list[str]:

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 from riskcalc import Assessment, Patient, assess
 from ui.lib.vocabulary import Vocabulary
-from ui.lib.wording import format_value, group_name
+from riskcalc.explain import headline
+from ui.lib.wording import format_value
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,9 @@ class Change:
 
 
 def _group_words(assessment: Assessment) -> str:
-    return group_name(assessment.group) + (" (provisional)" if assessment.provisional else "")
+    """'High', or 'Provisional: Favorable, Standard or High (at best Favorable)': never the floor alone, so a
+    narrower range counts as a change too."""
+    return headline(assessment).cell
 
 
 def _rule_words(assessment: Assessment, rule_id: str) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from riskcalc import Assessment, Citation, Finding, Note, Patient, RiskGroup
-from riskcalc.explain import group_line
+from riskcalc.explain import group_word, headline, join_words
 from ui.lib.vocabulary import Vocabulary
 
 
@@ -40,17 +40,20 @@ def inputs_table(patient: Patient, words: Vocabulary) -> list[tuple[str, str]]:
 
 
 def group_name(group: RiskGroup | str) -> str:
-    return str(getattr(group, "value", group)).capitalize()
+    return group_word(group)
 
 
 def groups_text(groups: Sequence[RiskGroup]) -> str:
-    names = [group_name(group) for group in groups]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    return join_words([group_name(group) for group in groups], "or")
 
 
 def badge_text(assessment: Assessment, words: Vocabulary) -> str:
-    """'▼ Risk group: Favorable (provisional)': a symbol as well as the words, never colour alone."""
-    return f"{words.groups[assessment.group.value].symbol} {group_line(assessment)}"
+    """'▲ Risk group: High': a final group has its symbol as well as the words, never colour alone.
+
+    A provisional result is its range, 'Provisional: Favorable, Standard or High — waiting for ...', with no
+    group's symbol: a symbol of the floor would headline one group after all (spec 1.1 section 6)."""
+    line = headline(assessment)
+    return line.text if line.provisional else f"{words.groups[assessment.group.value].symbol} {line.text}"
 
 
 def context_line(assessment: Assessment, words: Vocabulary) -> str:

@@ -7,27 +7,47 @@ page cannot disagree with the model (the file's expected groups are checked agai
 
 from __future__ import annotations
 
+from itertools import combinations
 from typing import Any
 
 import streamlit as st
 
 from riskcalc import Assessment, RiskGroup, assess
+from riskcalc.explain import headline
 from ui.lib import charts, render
 from ui.lib.query import link_from_patient
 from ui.lib.teaching import TeachingCase, teaching_cases
 from ui.lib.vocabulary import Vocabulary, load_vocabulary
-from ui.lib.wording import group_name, inputs_table
+from ui.lib.wording import groups_text, inputs_table
 
 LIBRARY, QUIZ = "Case library", "Quiz"
 MODE = "cases_mode"
 PICK = "cases_pick"
 QUIZ_INDEX = "quiz_index"
-QUIZ_RECORD = "quiz_record"  # case id -> {"tries": [group, ...], "solved": bool, "revealed": bool}
+QUIZ_RECORD = "quiz_record"  # case id -> {"tries": [answer, ...], "solved": bool, "revealed": bool}
 QUIZ_SCORE = "quiz_score"  # {"answered": n, "first_try": n}: a case counts once, on its first committed answer
 
 
 def answer_key(case_id: str) -> str:
     return f"quiz_answer_{case_id}"
+
+
+# Every answer a student can give: the set of groups still possible, as group values joined by commas in
+# rank order ('high', 'favorable,high', 'favorable,standard,high'). A final case's answer is one group; a
+# provisional case's is its range, so the honest answer to a case with results pending is on offer (spec 1.1
+# section 6: no single group for a provisional case), and offering every set for every case gives nothing away.
+ANSWERS = [",".join(group.value for group in chosen)
+           for size in range(1, len(RiskGroup) + 1) for chosen in combinations(RiskGroup, size)]
+
+
+def answer_of(assessment: Assessment) -> str:
+    """The right answer: the groups still possible (possible_groups is lowest first, as ANSWERS are)."""
+    return ",".join(group.value for group in assessment.possible_groups)
+
+
+def answer_words(answer: str) -> str:
+    """'Favorable, Standard or High'."""
+    return groups_text([RiskGroup(value) for value in answer.split(",")])
 
 
 # ---- shared pieces --------------------------------------------------------------------------------------
@@ -129,7 +149,7 @@ def quiz(cases: tuple[TeachingCase, ...], words: Vocabulary) -> None:
     index = st.session_state.setdefault(QUIZ_INDEX, 0) % len(cases)
     case = cases[index]
     assessment = assess(case.patient)
-    correct = assessment.group.value
+    correct = answer_of(assessment)
     record = _record(case.id)
     score = _score()
 
@@ -140,14 +160,15 @@ def quiz(cases: tuple[TeachingCase, ...], words: Vocabulary) -> None:
     # The title is left out: several titles would give the answer away.
     show_vignette(case, words, title=f"Case {index + 1} of {len(cases)}")
     choice = st.radio(
-        "Your answer: which group does the model assign now?",
-        [group.value for group in RiskGroup],
-        format_func=group_name,
+        "Your answer: which groups are still possible for this case?",
+        ANSWERS,
+        format_func=answer_words,
         index=None,
         horizontal=True,
         key=answer_key(case.id),
         disabled=record["solved"] or record["revealed"],
-        help="If results are pending, give the group the model reports now: the lowest one still possible.",
+        help="When every result that can change the group is in, one group is possible: choose it. While "
+             "results are pending, choose every group the case can still reach once they arrive.",
     )
     done = record["solved"] or record["revealed"]
     with st.container(horizontal=True):  # buttons at their natural width, wrapping on narrow screens
@@ -159,23 +180,26 @@ def quiz(cases: tuple[TeachingCase, ...], words: Vocabulary) -> None:
         st.button("Next case", key="quiz_next", on_click=_move, args=(1, len(cases)))
         st.button("Start over", key="quiz_restart", on_click=_restart, help="Clear the score and every answer.")
 
-    _feedback(record, correct)
+    _feedback(record, assessment)
     if done:
         show_answer(case, assessment, words, key=f"quiz_{case.id}")
 
 
-def _feedback(record: dict[str, Any], correct: str) -> None:
-    """What the student is told after committing; the explanation itself is drawn only once solved or shown."""
+def _feedback(record: dict[str, Any], assessment: Assessment) -> None:
+    """What the student is told after committing, the answer as the headline says it (a provisional case by its
+    range); the explanation itself is drawn only once solved or shown."""
     tries = record["tries"]
+    answer = headline(assessment).line
     if record["solved"]:
         first = " at the first try" if len(tries) == 1 else f" after {len(tries)} tries"
-        st.success(f"Correct{first}: the model groups this case {group_name(correct)}.", icon=":material/check_circle:")
+        st.success(f"Correct{first}. {answer}.", icon=":material/check_circle:")
     elif record["revealed"]:
-        st.info(f"The answer: the model groups this case {group_name(correct)}.", icon=":material/visibility:")
+        st.info(f"The answer. {answer}.", icon=":material/visibility:")
     elif tries:
         st.error(
-            f"Not quite: the model does not group this case {group_name(tries[-1])}. "
-            "Look again at each input against the criteria, then try again or show the answer.",
+            f"Not quite: “{answer_words(tries[-1])}” is not the model's answer for this case. "
+            "Look again at each input against the criteria, and at which results are still pending, then try "
+            "again or show the answer.",
             icon=":material/close:",
         )
 
@@ -189,7 +213,7 @@ def main() -> None:
     st.title("Teaching cases")
     st.caption(
         "Worked cases with invented vignettes. In the library each case shows its assessment at once; in the "
-        "quiz you commit to a group before the answer and its explanation appear."
+        "quiz you commit to an answer (the groups still possible) before the answer and its explanation appear."
     )
     mode = st.radio("Mode", [LIBRARY, QUIZ], horizontal=True, key=MODE)
     if mode == QUIZ:
