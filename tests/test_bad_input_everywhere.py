@@ -605,8 +605,8 @@ def test_link_with_overflowing_power_of_ten() -> None:
 def test_fractions_keep_accepting_powers_of_ten_and_plain_percent_stays_percent(name: str, text: str,
                                                                                  percent: float) -> None:
     patient = patient_from({**BASE, name: text})
-    field = name.replace("_fraction", "_percent")
-    assert getattr(patient, field) == percent
+    target = name.replace("_fraction", "_percent")
+    assert getattr(patient, target) == percent
 
 
 def test_a_number_not_text_in_a_percent_field_is_taken_as_it_is() -> None:

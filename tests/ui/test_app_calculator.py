@@ -6,11 +6,11 @@ revert silently, so bounds are tested in pydantic and in tests/ui/test_query_and
 
 from __future__ import annotations
 
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.ui.apptest import new_app
+
 
 def badge(at: AppTest) -> str:
     shown = [m.value for m in at.markdown if "rc-badge" in m.value]
@@ -119,7 +119,11 @@ def test_a_bad_mrd_value_is_an_error_naming_the_field_not_a_traceback() -> None:
     at.radio(key="in_mrd_eoc_percent_state").set_value("known").run()
     at.text_input(key="in_mrd_eoc_percent").input("lots").run()
     assert not at.exception
-    assert any("mrd_eoc_percent" in error.value for error in at.error)
+    # named in words, as the form labels it (not by its code name), and no result beside it
+    assert [error.value for error in at.error] == [
+        ("Please correct the input; no result is shown until every value can be used.\n\n"
+        "- End-of-consolidation MRD value: 'lots' is not a number.")]
+    assert not [m for m in at.markdown if "rc-badge" in m.value]
 
 
 def test_the_issue_link_shows_that_case() -> None:

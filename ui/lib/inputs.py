@@ -6,6 +6,12 @@ so that "not known yet" is never confused with a negative result (genetics: B-ot
 
 Values are handed to riskcalc.units under the name of the unit chosen (age_months, wbc_per_ul,
 mrd_eoi_fraction, ...), so all conversions are riskcalc's exact decimal ones and none is repeated here.
+
+The form never shows a value other than the one used: age and white count are shown with as many digits as
+they have ("%g" in the browser is JavaScript's shortest exact form, so 17.999 stays 17.999 and never reads
+"18.00"), and the number boxes have no bounds of their own, so a value out of range (-2) reaches the page and
+is reported as an error, with no result beside it, instead of being silently refused while the previous
+result stays on screen. The ranges are Patient's, checked in one place (ui.lib.query.read_values).
 """
 
 from __future__ import annotations
@@ -17,7 +23,8 @@ from typing import Any
 import streamlit as st
 
 from riskcalc import CNSStatus, GeneticCode, Patient
-from riskcalc.units import ALIASES, InputError, parse_decimal, patient_from
+from riskcalc.units import ALIASES, InputError, plain, read_number
+from ui.lib.query import Problem, Reading, read_values
 from ui.lib.vocabulary import MRD_FIELDS, Vocabulary
 
 # Widget keys. They are kept in st.session_state across pages (see keep_across_pages) so that a student
@@ -41,8 +48,10 @@ ALL_KEYS: tuple[str, ...] = (
     *(key for field in MRD_FIELDS for key in mrd_keys(field)),
 )
 
-# A first case to show when the page opens without a link: a young child at diagnosis, nothing else known.
+# The example case shown when the page opens without a link: a young child at diagnosis, nothing else known.
+# The page labels it as an example and does not put it in the address bar (ui/views/calculator.py).
 DEFAULT_CASE = Patient(age_years=4.0, wbc_10e9_per_l=12.0)
+NUMBER_FORMAT = "%g"  # shortest exact form in the browser (sprintf.js %g without precision is String(number))
 
 
 def _text(value: Decimal) -> str:
@@ -50,30 +59,60 @@ def _text(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def state_from_patient(patient: Patient) -> dict[str, Any]:
-    """The widget values that show a patient, in the model's own units."""
+def state_from_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The widget values that show these Patient fields (valid values, model units); every widget is set,
+    and a field not given shows as empty or pending (age and white count: an empty box)."""
+    age, wbc = fields.get("age_years"), fields.get("wbc_10e9_per_l")
+    genetics = fields.get("genetics") or frozenset()
+    cns = fields.get("cns_status")
     state: dict[str, Any] = {
-        AGE: float(patient.age_years),
+        AGE: None if age is None else float(age),
         AGE_UNIT: "age_years",
-        WBC: float(patient.wbc_10e9_per_l),
+        WBC: None if wbc is None else float(wbc),
         WBC_UNIT: "wbc_10e9_per_l",
-        GENETICS_STATE: KNOWN if patient.genetics else PENDING,
-        GENETICS: sorted(code.value for code in patient.genetics),
-        CNS: patient.cns_status.value if patient.cns_status else CNS_PENDING,
-        TESTIS: patient.testicular_involvement,
+        GENETICS_STATE: KNOWN if genetics else PENDING,
+        GENETICS: sorted(str(getattr(code, "value", code)) for code in genetics),
+        CNS: str(getattr(cns, "value", cns)) if cns else CNS_PENDING,
+        TESTIS: bool(fields.get("testicular_involvement", False)),
     }
     for field in MRD_FIELDS:
         state_key, unit_key, value_key = mrd_keys(field)
-        value = getattr(patient, field)
+        value = fields.get(field)
         state[state_key] = PENDING if value is None else KNOWN
         state[unit_key] = field
         state[value_key] = "" if value is None else _text(Decimal(repr(value)))
     return state
 
 
+def state_from_patient(patient: Patient) -> dict[str, Any]:
+    """The widget values that show a patient, in the model's own units."""
+    return state_from_fields(dict(patient))
+
+
 def apply_patient(session: MutableMapping[Any, Any], patient: Patient) -> None:
     """Show a patient in the form (call before the widgets are drawn in this run)."""
     session.update(state_from_patient(patient))
+
+
+def apply_fields(session: MutableMapping[Any, Any], fields: Mapping[str, Any]) -> None:
+    """Show what could be read of a case (call before the widgets are drawn in this run)."""
+    session.update(state_from_fields(fields))
+
+
+def apply_refused_text(session: MutableMapping[Any, Any], field: str, name: str, text: str) -> None:
+    """Put a refused MRD text back in its box (unit `name`: the field or its fraction), so that the form shows
+    the value and the same error until it is corrected, e.g. by choosing the fraction unit."""
+    if field in MRD_FIELDS and name in (field, *(alias for alias, to in ALIASES.items() if to.field == field)):
+        state_key, unit_key, value_key = mrd_keys(field)
+        session.update({state_key: KNOWN, unit_key: name, value_key: text})
+
+
+def start_with_example(session: MutableMapping[Any, Any]) -> bool:
+    """Fill an untouched form with the example case; True when it did (the page then labels it)."""
+    if AGE in session:
+        return False
+    session.update(state_from_patient(DEFAULT_CASE))
+    return True
 
 
 def raw_from_state(state: Mapping[Any, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -105,13 +144,32 @@ def raw_from_state(state: Mapping[Any, Any]) -> tuple[dict[str, Any], list[str]]
     return raw, notes
 
 
-def patient_from_state(state: Mapping[Any, Any]) -> tuple[Patient | None, list[str], list[str]]:
-    """(patient or None, errors, fields marked known but left empty)."""
+def read_form(state: Mapping[Any, Any], words: Vocabulary) -> tuple[Reading, list[str]]:
+    """What the form holds, read value by value, and the fields marked known but left empty."""
     raw, empty = raw_from_state(state)
-    try:
-        return patient_from(raw), [], empty
-    except InputError as error:
-        return None, [str(error)], empty
+    return read_values(raw, words), empty
+
+
+def form_message(problem: Problem, words: Vocabulary) -> str:
+    """One refused value in words, with the unit to choose when another unit would read it as meant."""
+    field = words.fields[problem.field]
+    label = field.value or field.label
+    reason = problem.reason
+    if problem.alternative:  # a power of ten in a percent box: point to the unit choice beside it
+        unit = field.units.get(problem.alternative, problem.alternative)
+        reason = reason.replace(f"use {problem.alternative}={problem.given.strip()}", f"choose the unit “{unit}”")
+    text = f"{label}: {reason}"
+    if problem.hint:
+        alias, value = problem.hint
+        unit = field.units.get(alias, alias)
+        text += f"; did you mean {plain(value)} {field.unit}? ({problem.given} {unit}: choose the unit “{unit}”)"
+    return text + "."
+
+
+def missing_prompt(missing: list[str], words: Vocabulary) -> str:
+    """'Enter the age at diagnosis to see a result.'"""
+    names = [words.label(name)[0].lower() + words.label(name)[1:] for name in missing]
+    return f"Enter the {' and the '.join(names)} to see a result."
 
 
 def keep_across_pages(session: MutableMapping[Any, Any]) -> None:
@@ -142,7 +200,9 @@ def _convert_unit(value_key: str, unit_key: str, units: list[str], as_text: bool
 
     current: Any = st.session_state.get(value_key)
     try:
-        amount = parse_decimal(value_key, str(current)) if as_text else Decimal(repr(float(current)))
+        # Read under the old unit's name, so that text that unit refuses (1e-4 in a % box) stays as typed:
+        # after switching to the fraction unit it then means what the student meant.
+        amount = Decimal(read_number(old, str(current))) if as_text else Decimal(repr(float(current)))
     except (InputError, TypeError, ValueError):
         return  # leave text that is not a number for the student to correct
     converted = amount * factor(old) / factor(new)
@@ -154,15 +214,17 @@ def render_inputs(words: Vocabulary) -> None:
     for key, value in state_from_patient(DEFAULT_CASE).items():
         st.session_state.setdefault(key, value)
 
+    # No min_value/max_value: the browser would refuse an out-of-range value silently (module docstring).
+    # value=None makes the box clearable, so that a link without an age shows an empty box.
     age, wbc = words.fields["age_years"], words.fields["wbc_10e9_per_l"]
     left, right = st.columns([3, 2])
-    left.number_input(f"{age.label} ({age.units[st.session_state[AGE_UNIT]]})", key=AGE, min_value=0.0,
-                      step=1.0, format="%.2f", help=age.help)
+    left.number_input(f"{age.label} ({age.units[st.session_state[AGE_UNIT]]})", key=AGE, value=None,
+                      step=1.0, format=NUMBER_FORMAT, help=age.help)
     right.radio("Age unit", list(age.units), key=AGE_UNIT, format_func=age.units.__getitem__, horizontal=True,
                 on_change=_convert_unit, args=(AGE, AGE_UNIT, list(age.units), False))
     left, right = st.columns([3, 2])
-    left.number_input(f"{wbc.label} ({wbc.units[st.session_state[WBC_UNIT]]})", key=WBC, min_value=0.0,
-                      step=1.0, format="%.2f", help=wbc.help)
+    left.number_input(f"{wbc.label} ({wbc.units[st.session_state[WBC_UNIT]]})", key=WBC, value=None,
+                      step=1.0, format=NUMBER_FORMAT, help=wbc.help)
     right.radio("White count unit", list(wbc.units), key=WBC_UNIT, format_func=wbc.units.__getitem__,
                 on_change=_convert_unit, args=(WBC, WBC_UNIT, list(wbc.units), False))
 

@@ -8,8 +8,9 @@ from typing import Any
 import streamlit as st
 
 from riskcalc import Assessment, Patient, assess
+from riskcalc.units import plain
 from ui.lib import comparison, handouts, inputs, render
-from ui.lib.query import link_from_patient, patient_from_query, query_from_patient
+from ui.lib.query import link_from_patient, query_from_patient, read_link
 from ui.lib.vocabulary import Vocabulary, load_vocabulary
 from ui.lib.whatif import compare, course
 
@@ -18,32 +19,80 @@ try:  # the pictures are drawn by ui/lib/charts.py; the page still works without
 except ImportError:  # pragma: no cover - only while charts.py is missing
     charts = None  # type: ignore[assignment]
 
-LAST_LINK = "_calculator_last_link"  # the query parameters this page last wrote or read
+LAST_LINK = "_calculator_last_link"  # the query parameters (every value of each) this page last wrote or read
 CURRENT, PREVIOUS = "_calculator_current", "_calculator_previous"  # assessments, for "what changed"
+LINK_HOLD = "_calculator_link_hold"  # (form values as read from a link with problems, its messages)
+EXAMPLE = "_calculator_example"  # True while the form holds the untouched example case
 
 
-def load_link() -> list[str]:
+def _link_params() -> dict[str, list[str]]:
+    """The page's query parameters with every value of each: a repeated parameter must not pass unseen."""
+    return {name: st.query_params.get_all(name) for name in st.query_params}
+
+
+def _form_values() -> dict[str, Any]:
+    return {key: st.session_state.get(key) for key in inputs.ALL_KEYS}
+
+
+def load_link(words: Vocabulary) -> list[str]:
     """Fill the form from the page's link when it holds a case this page did not write itself.
 
-    Runs before the widgets are drawn (a widget's value cannot be set after it is drawn in a run).
+    Every value that could be read is put in the form; a value that could not be read leaves its box empty
+    (or pending) and is named in the messages returned. While the form still holds exactly what such a link
+    gave, the page shows no result for it (see `held`). Runs before the widgets are drawn (a widget's value
+    cannot be set after it is drawn in a run).
     """
-    params = st.query_params.to_dict()
+    params = _link_params()
     if not params or params == st.session_state.get(LAST_LINK):
         return []
-    patient, errors = patient_from_query(params)
-    if patient is not None:
-        inputs.apply_patient(st.session_state, patient)
+    link = read_link(params, words)
+    inputs.apply_fields(st.session_state, link.reading.fields)
+    for problem in link.reading.problems:
+        if problem.given:
+            inputs.apply_refused_text(st.session_state, problem.field, problem.name, problem.given)
     st.session_state[LAST_LINK] = params
-    return errors
+    st.session_state[EXAMPLE] = False
+    if link.blocks:
+        st.session_state[LINK_HOLD] = (_form_values(), link.messages)
+    else:
+        st.session_state.pop(LINK_HOLD, None)
+    return link.messages
+
+
+def held() -> list[str] | None:
+    """The messages of a link with problems while the form is unchanged since it was read, else None."""
+    hold: tuple[dict[str, Any], list[str]] | None = st.session_state.get(LINK_HOLD)
+    if hold is None:
+        return None
+    if hold[0] != _form_values():
+        st.session_state.pop(LINK_HOLD, None)  # the student has changed the form: their own values now
+        return None
+    return hold[1]
+
+
+def _release_link() -> None:
+    st.session_state.pop(LINK_HOLD, None)
 
 
 def write_link(patient: Patient) -> str:
-    """Keep the address bar on the case shown, so copying it shares the case; returns the relative link."""
+    """Keep the address bar on the case shown, so copying it shares the case; returns the relative link.
+
+    Called only for a result on screen that the user entered or opened: never for the example case, nor for
+    a link that could not be read (its address stays as it was given)."""
     query = query_from_patient(patient)
-    if st.query_params.to_dict() != query:
+    if _link_params() != {name: [value] for name, value in query.items()}:
         st.query_params.from_dict(query)
-    st.session_state[LAST_LINK] = query
+    st.session_state[LAST_LINK] = {name: [value] for name, value in query.items()}
     return link_from_patient(patient)
+
+
+def example_text(words: Vocabulary) -> str:
+    """The label of the example case, from its own values."""
+    case = inputs.DEFAULT_CASE
+    age, wbc = words.fields["age_years"], words.fields["wbc_10e9_per_l"]
+    return (f"**Example case**, not one you entered: {age.label.lower()} {plain(case.age_years)} {age.unit}, "
+            f"{wbc.label.lower()} {plain(case.wbc_10e9_per_l)} {wbc.unit}, every other result still pending. "
+            "Change the values to your own case to assess it.")
 
 
 def remember(assessment: Assessment) -> Assessment | None:
@@ -105,29 +154,49 @@ def page() -> None:
     st.title("B-ALL risk group calculator")
     st.caption("An illustration for teaching how cooperative groups combine age, white count, genetics, CNS "
                "status and MRD. Not a treatment protocol.")
-    link_errors = load_link()
-    if link_errors:
-        st.error("The link has problems; the form shows what could be read.\n\n"
+    link_errors = load_link(words)
+    if inputs.start_with_example(st.session_state):
+        st.session_state[EXAMPLE] = True
+    hold = held() if not link_errors else link_errors
+    if hold and st.session_state.get(LINK_HOLD):
+        st.error("The link could not be read completely, so no result is shown for it. The form shows every "
+                 "value that could be read.\n\n" + "\n".join(f"- {message}" for message in hold))
+    elif link_errors:
+        st.error("The link has problems; the case was read without them.\n\n"
                  + "\n".join(f"- {message}" for message in link_errors))
 
     left, right = st.columns([5, 6], gap="large")
     with left:
         st.header("The case")
         inputs.render_inputs(words)
-    patient, errors, empty = inputs.patient_from_state(st.session_state)
+    reading, empty = inputs.read_form(st.session_state, words)
+    patient = reading.patient
     with right:
         for field in empty:
             st.info(f"{words.label(field)}: no result entered yet, so it is treated as still pending.")
-        if patient is None:
-            st.error("Please correct the input: " + "; ".join(errors))
+        if reading.problems:
+            st.error("Please correct the input; no result is shown until every value can be used.\n\n"
+                     + "\n".join(f"- {inputs.form_message(problem, words)}" for problem in reading.problems))
             return
+        if patient is None:
+            st.info(inputs.missing_prompt(reading.missing, words))
+            return
+        if held() is not None:
+            st.info("Correct or complete the form: the result appears as soon as you change a value.")
+            st.button("Show the result for the values read", on_click=_release_link,
+                      help="Assess the case as the form shows it now, without the values the link got wrong.")
+            return
+        example = bool(st.session_state.get(EXAMPLE)) and patient == inputs.DEFAULT_CASE
+        st.session_state[EXAMPLE] = example
+        if example:
+            st.info(example_text(words))
         assessment = assess(patient)
         previous = remember(assessment)
         render.badge(assessment, words)
         render.disclaimer(assessment)
         render.changes(compare(previous, assessment, words) if previous else None)
         render.result(assessment, words)
-    link = write_link(patient)
+    link = link_from_patient(patient) if example else write_link(patient)
 
     st.divider()
     st.header("Course of diagnosis: the group as results arrive")
