@@ -123,9 +123,16 @@ def test_adult_age_35_cut_off_is_drawn_with_35_itself_below() -> None:
     (age_35,) = [t for t in charts.thresholds() if t.field == "age_years" and t.value == 35.0]
     assert age_35.value_side == "below"
     assert {t.value_side for t in charts.thresholds() if t is not age_35} == {"above"}
-    _, text = charts.age_wbc_map(Patient(age_years=35.0, wbc_10e9_per_l=5.0))
+    _, text = charts.age_wbc_map(Patient(age_years=35.0, wbc_10e9_per_l=5.0, genetics=["b_other"], cns_status="CNS1",
+                                         mrd_eoi_percent=0.0))
     assert "1, 10, 18, 35 (exactly 35 counts below) years" in text
     assert "lies in the standard region" in text
+
+
+def test_map_text_of_a_provisional_case_names_its_range_not_one_group() -> None:
+    _, text = charts.age_wbc_map(Patient(age_years=4.0, wbc_10e9_per_l=12.0))
+    assert "lies in a region where the result is provisional: Favorable, Standard or High (at best Favorable)" in text
+    assert "favorable region" not in text
 
 
 def test_map_text_alternative_describes_the_current_case() -> None:
@@ -168,7 +175,7 @@ def test_factor_push_has_one_row_per_finding_with_its_direction() -> None:
         assert row["direction"] == charts.PUSH_WORDS[finding.direction]
     assert f"{len(assessment.findings)} findings" in text
     assert "Raises risk: age, genetics" in text
-    assert "Resulting group: high" in text
+    assert text.endswith("Result: High.")
 
 
 # ---- presentation mode ---------------------------------------------------------------------------------

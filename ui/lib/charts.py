@@ -18,6 +18,7 @@ import altair as alt
 
 from riskcalc import Assessment, Direction, Patient, RiskGroup, assess, get_rulebook
 from riskcalc.conditions import AllOf, Atom, Condition, atoms
+from riskcalc.explain import headline
 from riskcalc.rulebook import Rule
 
 # The Vega-Lite version Altair 6 writes; the specs below are checked against it in the tests.
@@ -354,7 +355,7 @@ def _context_words(patient: Patient) -> str:
 def _subtitle(patient: Patient, cells: list[dict[str, Any]]) -> list[str]:
     lines = [f"Held fixed: {_context_words(patient)}"]
     if any(cell["provisional"] for cell in cells):
-        lines.append("? = provisional: the lowest group the pending results still allow")
+        lines.append("? = provisional: at best this group; the pending results can still raise it")
     return lines
 
 
@@ -369,13 +370,16 @@ def _map_text(patient: Patient, here: Assessment, cells: list[dict[str, Any]]) -
     cuts_age = ", ".join(_cut_words(t) for t in thresholds() if t.field == AGE)
     cuts_wbc = ", ".join(_cut_words(t) for t in thresholds() if t.field == WBC)
     present = [g.value for g in RiskGroup if any(cell["group"] == g.value for cell in cells)]
-    provisional = " (provisional: results pending)" if here.provisional else ""
+    shown = headline(here)
+    where = f"a region where the result is provisional: {shown.groups} ({shown.floor})" if here.provisional else (
+        f"the {here.group.value} region"
+    )
     return (
         f"Map of risk group by age and white count for {_context_words(patient)}. "
         f"Age cut-offs at {cuts_age} years and white-count cut-offs at {cuts_wbc} x10⁹/L are drawn as dashed lines; "
         f"the map shows the groups {', '.join(present)}. "
-        f"The current case (age {_fmt(patient.age_years)} y, WBC {_fmt(patient.wbc_10e9_per_l)}) lies in the "
-        f"{here.group.value} region{provisional}, {here.branch.value} branch."
+        f"The current case (age {_fmt(patient.age_years)} y, WBC {_fmt(patient.wbc_10e9_per_l)}) lies in "
+        f"{where}, {here.branch.value} branch."
     )
 
 
@@ -435,5 +439,5 @@ def _push_text(assessment: Assessment) -> str:
         f"{PUSH_WORDS[d].capitalize()}: {', '.join(groups[d]) if groups[d] else 'none'}"
         for d in (Direction.UNFAVORABLE, Direction.NEUTRAL, Direction.FAVORABLE)
     ]
-    group = assessment.group.value + (" (provisional)" if assessment.provisional else "")
-    return f"How each of the {len(assessment.findings)} findings pushed the result. " + "; ".join(parts) + f". Resulting group: {group}."
+    result = headline(assessment).cell
+    return f"How each of the {len(assessment.findings)} findings pushed the result. " + "; ".join(parts) + f". Result: {result}."
