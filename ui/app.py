@@ -43,7 +43,7 @@ def warm_engine() -> Rulebook:
 
 def main() -> None:
     st.set_page_config(page_title="riskcalc: B-ALL risk groups for teaching", page_icon=str(ICON),
-                       layout="wide", initial_sidebar_state="expanded")
+                       layout="wide", initial_sidebar_state="auto")  # auto: closed on a phone, where it would cover the page
     warm_engine()
     inputs.keep_across_pages(st.session_state)
 

@@ -34,7 +34,7 @@ def open_page(page: Page, url: str) -> None:
 def test_shared_link_shows_the_case_assessed(page: Page, app_url: str) -> None:
     open_page(page, app_url + SHARED)
     expect(group_badge(page)).to_contain_text("Risk group: Favorable")
-    expect(page.get_by_label("Age at diagnosis (years)", exact=True)).to_have_value("4.00")
+    expect(page.get_by_label("Age at diagnosis (years)", exact=True)).to_have_value("4")  # shown exactly, never rounded to 2 decimals
 
 
 def test_changing_an_input_changes_the_group(page: Page, app_url: str) -> None:

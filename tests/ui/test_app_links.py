@@ -149,6 +149,7 @@ def test_the_landing_page_labels_its_example_and_keeps_it_out_of_the_address_bar
     at = new_app()
     assert not at.exception and len(badges(at)) == 1
     assert [info.value for info in at.info] == [EXAMPLE]
+    assert "The result below is for the example case, not for a case you entered." in [c.value for c in at.caption]
     assert query(at) == {}  # the example is nobody's case: not put in the address bar
     at.number_input(key="in_age").set_value(6.0).run()
     assert EXAMPLE not in text(at)

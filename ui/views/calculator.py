@@ -168,6 +168,7 @@ def page() -> None:
     left, right = st.columns([5, 6], gap="large")
     with left:
         st.header("The case")
+        label_slot = st.container()  # the example's label, above the values it describes (filled below)
         inputs.render_inputs(words)
     reading, empty = inputs.read_form(st.session_state, words)
     patient = reading.patient
@@ -189,7 +190,8 @@ def page() -> None:
         example = bool(st.session_state.get(EXAMPLE)) and patient == inputs.DEFAULT_CASE
         st.session_state[EXAMPLE] = example
         if example:
-            st.info(example_text(words))
+            label_slot.info(example_text(words))
+            st.caption("The result below is for the example case, not for a case you entered.")
         assessment = assess(patient)
         previous = remember(assessment)
         render.badge(assessment, words)
