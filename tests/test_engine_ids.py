@@ -82,8 +82,11 @@ def test_engine_evaluates_facts_that_collide_by_content(rulebook: Rulebook) -> N
     assert engine.abandoned_sessions == 0
 
 
-def test_deleting_a_refused_session_crashes_the_process() -> None:
-    """Why riskcalc abandons a refused session rather than deleting it (run apart: it kills its process)."""
+def test_deleting_a_refused_session_crashes_the_process_before_python_3_13() -> None:
+    """Why riskcalc abandons a refused session rather than deleting it (run apart: it kills its process).
+
+    The crash holds on Python 3.11 and 3.12. On 3.13 the same call returns, which does not make it safe: the
+    session's memory was never set up, and riskcalc never deletes it on any version."""
     script = textwrap.dedent(
         f"""
         from durable import engine
@@ -101,6 +104,9 @@ def test_deleting_a_refused_session_crashes_the_process() -> None:
         """
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    if sys.version_info >= (3, 13):
+        assert (result.stdout.splitlines(), result.returncode) == (["refused", "survived"], 0)
+        return
     assert result.stdout.splitlines() == ["refused"]
     # Killed by a signal: SIGSEGV on Python 3.11; on 3.12 glibc catches the bad free() first (SIGABRT).
     assert -result.returncode in (signal.SIGSEGV, signal.SIGABRT), (result.returncode, result.stderr[-500:])
