@@ -238,3 +238,20 @@ def test_upload_reader_raises_only_batch_file_error(data: bytes) -> None:
         return
     for row in table.rows:
         assert bool(row["group"]) != bool(row["error"]), row
+
+
+@pytest.mark.skipif(patient_from_query is None, reason="ui/lib/query.py is not there yet")
+@settings(max_examples=300)
+@given(st.dictionaries(column_name, st.lists(st.one_of(cell_text, st.text(max_size=20)), max_size=3), max_size=8))
+def test_link_parser_with_repeated_parameters_never_raises_and_never_takes_a_repeated_value(
+        params: dict[str, list[str]]) -> None:
+    """Every value of each parameter, as st.query_params.get_all gives them: a repeat is a named error."""
+    assert patient_from_query is not None
+    patient, errors = patient_from_query(params)
+    assert patient is None or isinstance(patient, Patient)
+    assert all(isinstance(message, str) and message for message in errors)
+    for name, values in params.items():
+        if len(values) > 1 and name in Patient.model_fields:
+            assert any(f"'{name}'" in message and f"{len(values)} times" in message for message in errors)
+            if name in ("age_years", "wbc_10e9_per_l"):
+                assert patient is None
