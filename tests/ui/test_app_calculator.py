@@ -28,7 +28,8 @@ def text(at: AppTest) -> str:
 def test_opens_with_a_provisional_case_and_its_pending_results() -> None:
     at = new_app()
     assert not at.exception
-    assert "Risk group: Favorable (provisional)" in badge(at)
+    # spec 1.1 §6: a provisional result is headlined by its range, with the floor below it
+    assert "Provisional: Favorable, Standard or High — waiting for genetics, CNS status and end-of-induction MRD" in badge(at) and "At best Favorable" in badge(at)
     page = text(at)
     assert "Possible groups once the results arrive: **Favorable, Standard or High**" in page
     for label in ("Genetic findings in the leukemic blasts", "CNS status at diagnosis (spinal fluid)",
@@ -64,9 +65,9 @@ def complete_favorable(at: AppTest) -> AppTest:
 def test_entering_results_makes_the_group_final_and_explains_it() -> None:
     at = complete_favorable(new_app())
     assert not at.exception
-    assert "Risk group: Favorable" in badge(at) and "provisional" not in badge(at)
+    assert "Risk group: Favorable" in badge(at) and "rovisional" not in badge(at)
     page = text(at)
-    assert "Provisional" not in page
+    assert "**Provisional: results are pending**" not in page  # earlier steps of the course table still were
     for rule in ("gen.etv6_runx1", "ped.cns1", "ped.nci_standard"):
         assert rule in page
     assert "ETV6::RUNX1" in page and "https://doi.org/" in page  # the finding and its citation link
@@ -92,7 +93,8 @@ def test_pending_is_not_negative() -> None:
     at.multiselect(key="in_genetics").set_value(["b_other"]).run()
     page = text(at)
     assert "Genetic findings in the leukemic blasts" not in page.split("Pending results that can change")[1][:200]
-    assert "Risk group: Standard (provisional)" in badge(at)  # tested negative: favorable is out of reach
+    # tested negative: favorable is out of reach
+    assert "Provisional: Standard or High — waiting for CNS status and end-of-induction MRD" in badge(at)
     # A result marked available but left empty stays pending, and the page says so.
     at.radio(key="in_mrd_eoi_percent_state").set_value("known").run()
     assert any("no result entered yet" in info.value for info in at.info)
@@ -129,7 +131,7 @@ def test_a_bad_mrd_value_is_an_error_naming_the_field_not_a_traceback() -> None:
 def test_the_issue_link_shows_that_case() -> None:
     at = new_app(age_years="4", wbc_10e9_per_l="12", genetics="etv6_runx1", cns_status="CNS1", mrd_eoi_percent="0")
     assert not at.exception and not at.error
-    assert "Risk group: Favorable" in badge(at) and "provisional" not in badge(at)
+    assert "Risk group: Favorable" in badge(at) and "rovisional" not in badge(at)
     assert at.multiselect(key="in_genetics").value == ["etv6_runx1"]
     assert at.radio(key="in_cns").value == "CNS1"
     assert "?age_years=4&wbc_10e9_per_l=12&genetics=etv6_runx1&cns_status=CNS1&mrd_eoi_percent=0" in text(at)
@@ -157,8 +159,10 @@ def test_course_of_diagnosis_assesses_each_step_with_what_was_known() -> None:
     table = next(m.value for m in at.markdown if m.value.startswith("| Step |"))
     rows = table.splitlines()[2:]
     assert len(rows) == 5
-    assert "At diagnosis" in rows[0] and "**Favorable (provisional)**" in rows[0]
-    assert "At the end of induction" in rows[3] and "**High**" in rows[3] and "group changed" in rows[3]
+    assert "At diagnosis" in rows[0] and "**Provisional: Favorable, Standard or High (at best Favorable)**" in rows[0]
+    # a provisional range "Favorable or High" that becomes High is made final, not changed (spec 1.1 §6)
+    assert "At the end of induction" in rows[3] and "**High**" in rows[3] and "✓ now final" in rows[3]
+    assert "group changed" not in rows[3]
     assert "**High**" in rows[4]
 
 
@@ -183,7 +187,7 @@ def test_marking_genetics_pending_keeps_the_choice_but_ignores_it() -> None:
     assert "Risk group: High" in badge(at)
     at.radio(key="in_genetics_state").set_value("pending").run()
     assert not at.multiselect  # no findings list while results are pending
-    assert "Risk group: Favorable (provisional)" in badge(at)
+    assert "Provisional: Favorable, Standard or High — waiting for genetics, CNS status and end-of-induction MRD" in badge(at)
     assert "genetics" not in at.query_params
     at.radio(key="in_genetics_state").set_value("known").run()
     assert at.multiselect(key="in_genetics").value == ["bcr_abl1"]
@@ -194,7 +198,7 @@ def test_course_marks_a_group_that_only_becomes_final() -> None:
                  mrd_eoi_percent="0")
     table = next(m.value for m in at.markdown if m.value.startswith("| Step |"))
     rows = table.splitlines()[2:]
-    assert "**Favorable (provisional)**" in rows[0]
+    assert "**Provisional: Favorable, Standard or High (at best Favorable)**" in rows[0]
     final = next(row for row in rows if "At the end of induction" in row)
     assert "**Favorable**" in final and "now final" in final and "group changed" not in final
     assert not any("group changed" in row for row in rows)
