@@ -99,7 +99,7 @@ def _age_interval(condition: Condition) -> tuple[float, float]:
 @lru_cache(maxsize=4)
 def thresholds(model: str = "ball_illustrative") -> tuple[Threshold, ...]:
     """Every cut-off on age and white count that can change the group, read from the rulebook."""
-    found: dict[tuple[str, float], list[tuple[str, float, float]]] = {}
+    found: dict[tuple[str, float], list[tuple[str, float, float, str]]] = {}
     for rule in get_rulebook(model).rules:
         if not _is_grouping_rule(rule):
             continue
@@ -110,7 +110,7 @@ def thresholds(model: str = "ball_illustrative") -> tuple[Threshold, ...]:
                 found.setdefault((atom.field, atom.value), []).append((rule.id, age_from, age_to, side))
     result = []
     for (field, value), uses in sorted(found.items()):
-        sides = {side for *_, side in uses}
+        sides = {side for _, _, _, side in uses}
         if len(sides) > 1:
             # The map draws one line per cut-off; rules disagreeing on where the value itself belongs would
             # make a cell's group depend on the rule, which the map cannot show.
@@ -119,7 +119,7 @@ def thresholds(model: str = "ball_illustrative") -> tuple[Threshold, ...]:
             Threshold(
                 field=field,
                 value=value,
-                rule_ids=tuple(sorted({rule_id for rule_id, *_ in uses})),
+                rule_ids=tuple(sorted({rule_id for rule_id, _, _, _ in uses})),
                 age_from=min(low for _, low, _, _ in uses),
                 age_to=max(high for _, _, high, _ in uses),
                 value_side=sides.pop(),

@@ -9,6 +9,7 @@ case exercises. The tests require both to be empty, so the library cannot drift 
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
