@@ -29,7 +29,6 @@ import platform
 import random
 import re
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
@@ -92,8 +91,9 @@ def machine() -> dict[str, Any]:
                 memory_mb = int(line.split()[1]) // 1024
     except OSError:
         pass
-    import durable  # noqa: F401  (version from the installed distribution)
     from importlib.metadata import version
+
+    import durable  # noqa: F401  (version from the installed distribution)
 
     return {
         "cpu": cpu,

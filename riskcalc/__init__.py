@@ -11,8 +11,8 @@ from riskcalc.engine import EngineError
 from riskcalc.models import (
     Assessment,
     Branch,
-    CNSStatus,
     Citation,
+    CNSStatus,
     Direction,
     EvidenceStatus,
     Finding,

@@ -14,9 +14,9 @@ name and a file that has one still gives all its rows.
 from __future__ import annotations
 
 import csv
+import json
 import os
 import re
-import json
 import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence

@@ -48,7 +48,7 @@ class AnyOf:
     items: tuple[Condition, ...]
 
 
-Condition = Union[Atom, AllOf, AnyOf]
+Condition = Atom | AllOf | AnyOf
 
 
 def _field_kind(field: str) -> tuple[str, type[Enum] | None]:

@@ -315,7 +315,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 def _read_yaml(path: Path) -> Any:
     try:
         with path.open(encoding="utf-8") as stream:
-            return yaml.load(stream, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+            return yaml.load(stream, Loader=_UniqueKeyLoader)  # safe: a SafeLoader subclass
     except FileNotFoundError:
         raise RulebookError(path, "file not found") from None
     except yaml.YAMLError as error:

@@ -38,7 +38,7 @@ def _rule_block(rule: Rule) -> list[str]:
         lines.append("- **Note** (never changes the group)")
     lines.append(f"- **When:** `{describe(rule.own_condition)}`" + (f" (in the {rule.branch.value} branch)" if rule.branch else ""))
     lines.append(f"- **Evidence:** {rule.evidence.value}" + (f" — {rule.evidence_note}" if rule.evidence_note else ""))
-    lines.append(f"- **Sources:** " + "; ".join(f"[{c.label}]({c.url})" for c in rule.citations))
+    lines.append("- **Sources:** " + "; ".join(f"[{c.label}]({c.url})" for c in rule.citations))
     lines.append(f"- **File:** `{rule.source}`")
     lines.extend(["", f"> {rule.text}", ""])
     return lines

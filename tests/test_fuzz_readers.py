@@ -134,7 +134,7 @@ def test_jsonl_reader_raises_only_batch_file_error(text: str) -> None:
         assert not lines and "empty" in str(error)
         return
     assert len(seen) == len(lines)
-    for line, row, error in seen:
+    for _line, row, error in seen:
         assert (row is None) != (error is None) or (row is not None and error is None)
         assert isinstance(row, dict) or error
 

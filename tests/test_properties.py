@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
@@ -20,11 +20,11 @@ from tests.strategies import (
     branch_of,
     cns,
     genetics,
+    involved_testes,
     known_genetics,
     mrd_values,
     mrds,
     patients,
-    involved_testes,
     wbcs,
 )
 

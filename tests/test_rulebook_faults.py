@@ -24,7 +24,6 @@ from riskcalc.conditions import AllOf, Atom
 from riskcalc.engine import SENTINEL, EngineError, RuleEngine
 from riskcalc.models import CNSStatus, GeneticCode, Patient, RiskGroup
 from riskcalc.rulebook import DEFAULT_MODEL, Rulebook, RulebookError, load_rulebook
-
 from tests.conftest import RULES_DIR
 
 MODEL = DEFAULT_MODEL
@@ -413,7 +412,7 @@ def _faulty_record(monkeypatch: pytest.MonkeyPatch, rule_id: str, action: Callab
     """Make the engine's recorded action for one rule be `action` (for engines built after this call)."""
     record = RuleEngine._record
 
-    def patched(self: RuleEngine, rid: str):  # noqa: ANN202
+    def patched(self: RuleEngine, rid: str):
         return action if rid == rule_id else record(self, rid)
 
     monkeypatch.setattr(RuleEngine, "_record", patched)
@@ -467,7 +466,7 @@ def test_unevaluated_probe_detected(rulebook: Rulebook, monkeypatch: pytest.Monk
     # The sentinel records the case but not the probes: the missing probe is still detected.
     record = RuleEngine._record
 
-    def patched(self: RuleEngine, rid: str):  # noqa: ANN202
+    def patched(self: RuleEngine, rid: str):
         action = record(self, rid)
         if rid != SENTINEL:
             return action

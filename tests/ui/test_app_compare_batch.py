@@ -19,7 +19,7 @@ from ui.lib.vocabulary import load_vocabulary
 PROVISIONAL = "Provisional: Favorable, Standard or High — waiting for genetics, CNS status and end-of-induction MRD"
 
 
-def pin_button(at: AppTest):  # noqa: ANN201 - AppTest's Button type is internal
+def pin_button(at: AppTest):  # no return annotation: AppTest's Button type is internal
     return next(button for button in at.button if button.label == "Pin this case")
 
 

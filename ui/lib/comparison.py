@@ -9,8 +9,8 @@ from collections.abc import MutableMapping, Sequence
 from typing import Any
 
 from riskcalc import Assessment, Patient
-from ui.lib.vocabulary import Vocabulary
 from riskcalc.explain import headline
+from ui.lib.vocabulary import Vocabulary
 from ui.lib.wording import first_upper, format_value, groups_text
 
 PINNED = "pinned_cases"

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from riskcalc import Assessment, Patient, assess
-from ui.lib.vocabulary import Vocabulary
 from riskcalc.explain import headline
+from ui.lib.vocabulary import Vocabulary
 from ui.lib.wording import format_value
 
 
