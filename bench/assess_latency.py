@@ -18,7 +18,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from riskcalc import Patient, assess
 
 CASES = {
-    "complete": Patient(age_years=4, wbc_10e9_per_l=12, genetics=["etv6_runx1"], cns_status="CNS1", mrd_eoi_percent=0.0),
+    "complete": Patient(
+        age_years=4, wbc_10e9_per_l=12, genetics=["etv6_runx1"], cns_status="CNS1", mrd_eoi_percent=0.0
+    ),
     "all pending": Patient(age_years=4, wbc_10e9_per_l=12),
 }
 

@@ -62,10 +62,14 @@ def main(changes: int = 50) -> None:
                 timings.append(elapsed * 1000)
         browser.close()
 
-    print(f"browser latency, input change -> updated group ({changes} changes, Chromium headless, "
-          f"{platform.python_implementation()} {platform.python_version()}, {platform.machine()})")
-    print(f"  median {statistics.median(timings):.0f} ms   p95 {percentile(timings, 0.95):.0f} ms   "
-          f"min {min(timings):.0f} ms   max {max(timings):.0f} ms")
+    print(
+        f"browser latency, input change -> updated group ({changes} changes, Chromium headless, "
+        f"{platform.python_implementation()} {platform.python_version()}, {platform.machine()})"
+    )
+    print(
+        f"  median {statistics.median(timings):.0f} ms   p95 {percentile(timings, 0.95):.0f} ms   "
+        f"min {min(timings):.0f} ms   max {max(timings):.0f} ms"
+    )
 
 
 if __name__ == "__main__":

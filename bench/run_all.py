@@ -138,10 +138,29 @@ def bench_assess(calls: int) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------------------------------- batch
-COLUMNS = ["id", "age_years", "wbc_10e9_per_l", "genetics", "cns_status", "testicular_involvement",
-           "mrd_day8_pb_percent", "mrd_eoi_percent", "mrd_eoc_percent"]
-CODES = ["etv6_runx1", "high_hyperdiploidy", "bcr_abl1", "bcr_abl1_like", "kmt2a_r", "iamp21", "dux4_r",
-         "tcf3_pbx1", "ikzf1plus", "b_other"]
+COLUMNS = [
+    "id",
+    "age_years",
+    "wbc_10e9_per_l",
+    "genetics",
+    "cns_status",
+    "testicular_involvement",
+    "mrd_day8_pb_percent",
+    "mrd_eoi_percent",
+    "mrd_eoc_percent",
+]
+CODES = [
+    "etv6_runx1",
+    "high_hyperdiploidy",
+    "bcr_abl1",
+    "bcr_abl1_like",
+    "kmt2a_r",
+    "iamp21",
+    "dux4_r",
+    "tcf3_pbx1",
+    "ikzf1plus",
+    "b_other",
+]
 
 
 def generate_csv(path: Path, rows: int, seed: int = 4) -> None:
@@ -157,11 +176,19 @@ def generate_csv(path: Path, rows: int, seed: int = 4) -> None:
             genetics = code if complete or rng.random() < 0.5 else ""
             cns = rng.choice(["CNS1", "CNS1", "CNS2", "CNS3"]) if complete or rng.random() < 0.5 else ""
             eoi = rng.choice(["0", "0.001", "0.01", "0.5"]) if complete or rng.random() < 0.3 else ""
-            writer.writerow([
-                f"case{index}", age, round(rng.uniform(0.5, 150), 1), genetics, cns,
-                "yes" if rng.random() < 0.05 else "no",
-                rng.choice(["", "", "0.005", "2"]), eoi, rng.choice(["", "", "", "0", "0.05"]),
-            ])
+            writer.writerow(
+                [
+                    f"case{index}",
+                    age,
+                    round(rng.uniform(0.5, 150), 1),
+                    genetics,
+                    cns,
+                    "yes" if rng.random() < 0.05 else "no",
+                    rng.choice(["", "", "0.005", "2"]),
+                    eoi,
+                    rng.choice(["", "", "", "0", "0.05"]),
+                ]
+            )
 
 
 def run_batch(source: Path, target: Path) -> dict[str, Any]:
@@ -220,8 +247,12 @@ def bench_cold(runs: int) -> dict[str, float]:
         imported, first = map(float, done.stdout.split())
         imports.append(imported)
         firsts.append(first)
-    return {"median_s": statistics.median(walls), "max_s": max(walls), "import_s": statistics.median(imports),
-            "first_assess_s": statistics.median(firsts)}
+    return {
+        "median_s": statistics.median(walls),
+        "max_s": max(walls),
+        "import_s": statistics.median(imports),
+        "first_assess_s": statistics.median(firsts),
+    }
 
 
 # ------------------------------------------------------------------------------------------------------ app
@@ -243,13 +274,23 @@ def bench_app_server(changes: int) -> dict[str, Any]:
         if at.exception:
             raise RuntimeError(f"the app raised after a change: {at.exception[0].value}")
     timings.sort()
-    return {"median_ms": statistics.median(timings) * 1e3, "p95_ms": percentile(timings, 0.95) * 1e3,
-            "changes": changes, "widget": "in_wbc"}
+    return {
+        "median_ms": statistics.median(timings) * 1e3,
+        "p95_ms": percentile(timings, 0.95) * 1e3,
+        "changes": changes,
+        "widget": "in_wbc",
+    }
 
 
 def bench_app_browser() -> dict[str, Any]:
-    done = subprocess.run([str(PYTHON), str(ROOT / "bench" / "browser_latency.py")], capture_output=True,
-                          text=True, check=False, cwd=ROOT, timeout=600)
+    done = subprocess.run(
+        [str(PYTHON), str(ROOT / "bench" / "browser_latency.py")],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+        timeout=600,
+    )
     return {"returncode": done.returncode, "output": done.stdout.strip(), "stderr_tail": done.stderr.strip()[-800:]}
 
 
@@ -261,11 +302,25 @@ def bench_class(clients: int, seconds: float, think_s: float) -> dict[str, Any]:
     from tests.test_load import CLASS_QUERY, CLASS_STEPS, MRD_KEY
 
     with tempfile.TemporaryDirectory() as logs, serve_app(Path(logs)) as base:
-        run = run_class(base, [CLASS_QUERY.format(age=2 + index % 8) for index in range(clients)], MRD_KEY,
-                        CLASS_STEPS, seconds, think_s)
-    return {"clients": clients, "seconds": seconds, "think_s": think_s, "updates": len(run.timings),
-            "median_ms": statistics.median(run.timings) * 1e3, "p95_ms": run.percentile(0.95) * 1e3,
-            "max_ms": max(run.timings) * 1e3, "problems": run.problems[:5], "summary": run.summary()}
+        run = run_class(
+            base,
+            [CLASS_QUERY.format(age=2 + index % 8) for index in range(clients)],
+            MRD_KEY,
+            CLASS_STEPS,
+            seconds,
+            think_s,
+        )
+    return {
+        "clients": clients,
+        "seconds": seconds,
+        "think_s": think_s,
+        "updates": len(run.timings),
+        "median_ms": statistics.median(run.timings) * 1e3,
+        "p95_ms": run.percentile(0.95) * 1e3,
+        "max_ms": max(run.timings) * 1e3,
+        "problems": run.problems[:5],
+        "summary": run.summary(),
+    }
 
 
 # --------------------------------------------------------------------------------------------------- report
@@ -292,19 +347,28 @@ def main() -> None:
 
     results: dict[str, Any] = {"machine": machine()}
     m = results["machine"]
-    print(f"machine: {m['cpu']}, {m['cores']} cores, {m['memory_mb']} MB; Python {m['python']}; "
-          f"durable_rules {m['durable_rules']}; load average at start {m['load_average_at_start']:.2f}")
+    print(
+        f"machine: {m['cpu']}, {m['cores']} cores, {m['memory_mb']} MB; Python {m['python']}; "
+        f"durable_rules {m['durable_rules']}; load average at start {m['load_average_at_start']:.2f}"
+    )
     print(f"host speed: a fixed 3,000,000-step Python loop takes {m['host_speed_ms']:.0f} ms (best of 5)")
     print(f"(run: {calls} assess() calls per case; batch sizes {sizes})\n", flush=True)
 
     results["assess"] = bench_assess(calls)
-    print(f"{'assess() per call':<20} {'engine median':>14} {'engine p99':>11} {'limit median':>13} {'limit p99':>10} {'ratio':>7}")
+    print(
+        f"{'assess() per call':<20} {'engine median':>14} {'engine p99':>11} {'limit median':>13} {'limit p99':>10} {'ratio':>7}"
+    )
     for name, r in results["assess"].items():
         e, lim = r["engine"], r["limit"]
-        print(f"{name:<20} {e['median_ms']:>11.3f} ms {e['p99_ms']:>8.3f} ms {lim['median_ms']:>10.3f} ms "
-              f"{lim['p99_ms']:>7.3f} ms {r['ratio']:>6.2f}x")
-    print("(limit: tests/oracle.py, a small plain-Python evaluator of the same rule files; ratio: engine time over\n"
-          " limit time, which may be at most 20: the engine may cost no more than 20 direct evaluations)\n", flush=True)
+        print(
+            f"{name:<20} {e['median_ms']:>11.3f} ms {e['p99_ms']:>8.3f} ms {lim['median_ms']:>10.3f} ms "
+            f"{lim['p99_ms']:>7.3f} ms {r['ratio']:>6.2f}x"
+        )
+    print(
+        "(limit: tests/oracle.py, a small plain-Python evaluator of the same rule files; ratio: engine time over\n"
+        " limit time, which may be at most 20: the engine may cost no more than 20 direct evaluations)\n",
+        flush=True,
+    )
 
     results["batch"] = bench_batch(sizes)
     print(f"{'riskcalc batch':<20} {'seconds':>9} {'rows/s':>9} {'peak RSS':>10}")
@@ -314,13 +378,17 @@ def main() -> None:
 
     results["cold"] = bench_cold(10)
     c = results["cold"]
-    print(f"cold start (new process, import + one assess): median {c['median_s']:.3f} s, max {c['max_s']:.3f} s "
-          f"(inside: import {c['import_s']:.3f} s, first assess incl. engine build {c['first_assess_s']:.3f} s)\n")
+    print(
+        f"cold start (new process, import + one assess): median {c['median_s']:.3f} s, max {c['max_s']:.3f} s "
+        f"(inside: import {c['import_s']:.3f} s, first assess incl. engine build {c['first_assess_s']:.3f} s)\n"
+    )
 
     if not args.no_app:
         results["app_server"] = s = bench_app_server(20)
-        print(f"app, server side (AppTest, {s['changes']} changes of '{s['widget']}'): "
-              f"median {s['median_ms']:.1f} ms, p95 {s['p95_ms']:.1f} ms")
+        print(
+            f"app, server side (AppTest, {s['changes']} changes of '{s['widget']}'): "
+            f"median {s['median_ms']:.1f} ms, p95 {s['p95_ms']:.1f} ms"
+        )
         results["app_browser"] = b = bench_app_browser()
         print(f"app, in the browser (bench/browser_latency.py, exit {b['returncode']}):\n{b['output']}")
         if b["returncode"]:
@@ -328,8 +396,11 @@ def main() -> None:
         class_seconds = 20.0 if args.quick else 60.0
         for think_s in (0.0, 5.0):
             results[f"class_think_{think_s:g}s"] = k = bench_class(30, class_seconds, think_s)
-            print(f"a class on the server, {think_s:g} s between a client's changes: {k['summary']}"
-                  + (f"; first problems: {k['problems']}" if k["problems"] else ""), flush=True)
+            print(
+                f"a class on the server, {think_s:g} s between a client's changes: {k['summary']}"
+                + (f"; first problems: {k['problems']}" if k["problems"] else ""),
+                flush=True,
+            )
         print()
 
     big = results["batch"][sizes[-1]]
@@ -341,8 +412,10 @@ def main() -> None:
     print(row("batch_rate", big["rows_per_s"], "{:.0f}"))
     print(row("batch_rss", big["peak_rss_mb"], "{:.1f}"))
     if args.quick:  # the growth target is defined from 10,000 to 100,000 rows; start-up dominates smaller files
-        print(f"batch RSS growth {sizes[0]:,} -> {sizes[-1]:,} rows: {big['peak_rss_mb'] - small['peak_rss_mb']:+.1f} MB "
-              "(not judged: the target is for 10,000 -> 100,000 rows)")
+        print(
+            f"batch RSS growth {sizes[0]:,} -> {sizes[-1]:,} rows: {big['peak_rss_mb'] - small['peak_rss_mb']:+.1f} MB "
+            "(not judged: the target is for 10,000 -> 100,000 rows)"
+        )
     else:
         print(row("rss_growth", big["peak_rss_mb"] - small["peak_rss_mb"], "{:+.1f}"))
     print(row("cold", c["median_s"]))

@@ -93,8 +93,12 @@ def _probes(rulebook: Rulebook, names: list[str], fillings: list[tuple[Any, ...]
 
 
 def _filling_signals(
-    rulebook: Rulebook, names: list[str], fillings: list[tuple[Any, ...]], probes: list[dict[str, Any]],
-    probe_signals: list[frozenset[str]], known: frozenset[str],
+    rulebook: Rulebook,
+    names: list[str],
+    fillings: list[tuple[Any, ...]],
+    probes: list[dict[str, Any]],
+    probe_signals: list[frozenset[str]],
+    known: frozenset[str],
 ) -> list[frozenset[str]]:
     if rulebook.pending_separable:
         raised = {next(iter(probe.items())): signals for probe, signals in zip(probes, probe_signals)}
@@ -130,7 +134,11 @@ def _note(note: Rule | StandingNote) -> Note:
     entry = _notes_built.get(id(note))
     if entry is None:
         built = Note(
-            rule_id=note.id, text=note.text, citations=note.citations, evidence=note.evidence, evidence_note=note.evidence_note
+            rule_id=note.id,
+            text=note.text,
+            citations=note.citations,
+            evidence=note.evidence,
+            evidence_note=note.evidence_note,
         )
         entry = _notes_built[id(note)] = (note, built)
     return entry[1]
@@ -160,7 +168,9 @@ def _plan(rulebook: Rulebook, patient: Patient) -> _Plan:
     return _Plan(patient, names, fillings, probes)
 
 
-def _assessment(rulebook: Rulebook, plan: _Plan, fired: frozenset[str], probe_fired: list[frozenset[str]]) -> Assessment:
+def _assessment(
+    rulebook: Rulebook, plan: _Plan, fired: frozenset[str], probe_fired: list[frozenset[str]]
+) -> Assessment:
     names, fillings = plan.names, plan.fillings
     known_rules = [rule for rule in rulebook.rules if rule.id in fired]
     branch = _branch(known_rules)

@@ -69,8 +69,10 @@ class BatchSummary:
 def ignored_message(names: Sequence[str]) -> str:
     """The one warning for a file with identifying columns, e.g. for stderr or the upload page."""
     listed = ", ".join(repr(name) for name in names)
-    return (f"column {listed} ignored: it is not read and not copied to the output, because results "
-            "carry no identifying data (use 'id' for a study number)")
+    return (
+        f"column {listed} ignored: it is not read and not copied to the output, because results "
+        "carry no identifying data (use 'id' for a study number)"
+    )
 
 
 def without_ignored(row: dict[str, Any]) -> dict[str, Any]:
@@ -102,7 +104,9 @@ def _check_header(header: list[str]) -> None:
         seen.add(name)
     unknown = [name for name in header if name not in known_columns()]
     if unknown:
-        raise BatchFileError(f"unknown column(s) {', '.join(map(repr, unknown))}; known: {', '.join(sorted(known_columns()))}")
+        raise BatchFileError(
+            f"unknown column(s) {', '.join(map(repr, unknown))}; known: {', '.join(sorted(known_columns()))}"
+        )
 
 
 def open_csv(lines: Iterable[str]) -> tuple[list[str], Iterator[tuple[int, dict[str, Any] | None, str | None]]]:
@@ -191,8 +195,11 @@ def safe_cell(value: Any) -> Any:
 def result_fields(assessment: Assessment | None, error: str | None) -> dict[str, Any]:
     """The result columns of one row; a failed row keeps the disclaimer too, as every row does."""
     if assessment is None:
-        return {**{column: "" for column in RESULT_COLUMNS}, "disclaimer": get_rulebook().disclaimer,
-                "error": error or ""}
+        return {
+            **{column: "" for column in RESULT_COLUMNS},
+            "disclaimer": get_rulebook().disclaimer,
+            "error": error or "",
+        }
     return {
         "result": headline(assessment).line,
         "group": assessment.group.value,
@@ -268,8 +275,9 @@ def _count_lines(path: Path) -> int | None:
         return None
 
 
-def run_batch(source: Path, target: Path, fmt_in: str | None = None, fmt_out: str | None = None,
-              progress: bool | None = None) -> BatchSummary:
+def run_batch(
+    source: Path, target: Path, fmt_in: str | None = None, fmt_out: str | None = None, progress: bool | None = None
+) -> BatchSummary:
     """Assess every row of `source` into `target`; raise BatchFileError if the file as a whole is unusable."""
     fmt_in = file_format(source, fmt_in)
     fmt_out = file_format(target, fmt_out) if fmt_out or target.suffix else fmt_in
@@ -301,7 +309,9 @@ def run_batch(source: Path, target: Path, fmt_in: str | None = None, fmt_out: st
 
             def flush() -> None:
                 # Rows are assessed CHUNK at a time (far fewer rule firings) and written in their order.
-                for (line, row, _), (assessment, row_error) in zip(chunk, assess_rows([parsed for _, _, parsed in chunk])):
+                for (line, row, _), (assessment, row_error) in zip(
+                    chunk, assess_rows([parsed for _, _, parsed in chunk])
+                ):
                     summary.rows += 1
                     if assessment is None:
                         summary.failed += 1
@@ -336,7 +346,9 @@ class _Writer:
     def __init__(self, out: TextIO, fmt: str, input_columns: list[str]) -> None:
         self.out, self.fmt = out, fmt
         if fmt == "csv":
-            self.csv = csv.DictWriter(out, fieldnames=["line", *input_columns, *RESULT_COLUMNS], restval="", extrasaction="ignore")
+            self.csv = csv.DictWriter(
+                out, fieldnames=["line", *input_columns, *RESULT_COLUMNS], restval="", extrasaction="ignore"
+            )
             self.csv.writeheader()
 
     def write(self, line: int, row: dict[str, Any], assessment: Assessment | None, error: str | None) -> None:
@@ -351,7 +363,9 @@ class _Writer:
             }
             self.out.write(json.dumps(record, ensure_ascii=False) + "\n")
             return
-        cells: dict[str, Any] = {name: safe_cell(_flat(value)) for name, value in row.items() if name not in RESULT_COLUMNS}
+        cells: dict[str, Any] = {
+            name: safe_cell(_flat(value)) for name, value in row.items() if name not in RESULT_COLUMNS
+        }
         cells.update(result_fields(assessment, error))
         cells["error"] = safe_cell(cells["error"])
         self.csv.writerow({"line": line, **cells})

@@ -37,13 +37,16 @@ def _add_patient_flags(parser: argparse.ArgumentParser) -> None:
     fields = parser.add_argument_group("case (one flag per Patient field; units as in `riskcalc schema`)")
     for name, info in Patient.model_fields.items():
         if name == "testicular_involvement":
-            fields.add_argument(_flag(name), dest=name, nargs="?", const="true", metavar="yes|no",
-                                help=_help(info.description))
+            fields.add_argument(
+                _flag(name), dest=name, nargs="?", const="true", metavar="yes|no", help=_help(info.description)
+            )
         else:
             fields.add_argument(_flag(name), dest=name, metavar="VALUE", help=_help(info.description))
     friendly = parser.add_argument_group("the same fields in other units (converted exactly)")
     for name, alias in ALIASES.items():
-        friendly.add_argument(_flag(name), dest=name, metavar="VALUE", help=_help(f"{alias.field} given in {alias.unit}"))
+        friendly.add_argument(
+            _flag(name), dest=name, metavar="VALUE", help=_help(f"{alias.field} given in {alias.unit}")
+        )
     parser.add_argument("--input", metavar="FILE", help="read the case from a JSON object in FILE ('-' for stdin)")
 
 
@@ -88,7 +91,9 @@ def _batch(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     if summary.ignored:
         print(f"riskcalc: {ignored_message(summary.ignored)}", file=sys.stderr)
-    print(f"{summary.rows} rows: {summary.assessed} assessed, {summary.failed} failed -> {args.output}", file=sys.stderr)
+    print(
+        f"{summary.rows} rows: {summary.assessed} assessed, {summary.failed} failed -> {args.output}", file=sys.stderr
+    )
     return EXIT_ROWS_FAILED if summary.failed else EXIT_OK
 
 

@@ -154,7 +154,11 @@ def describe(condition: Condition) -> str:
     """The condition written back in rule-file form, for documentation."""
     if isinstance(condition, Atom):
         value = condition.value
-        shown = ("true" if value else "false") if isinstance(value, bool) else (f"{value:g}" if isinstance(value, float) else value)
+        shown = (
+            ("true" if value else "false")
+            if isinstance(value, bool)
+            else (f"{value:g}" if isinstance(value, float) else value)
+        )
         return f"{condition.field} {condition.op} {shown}"
     joiner = " and " if isinstance(condition, AllOf) else " or "
     return "(" + joiner.join(describe(item) for item in condition.items) + ")"

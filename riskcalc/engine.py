@@ -94,9 +94,13 @@ class _FactIds:
 # The C encoder and scanner behind the json module are built once here instead of once per call. Circular
 # references cannot occur (every object is a fact riskcalc built or JSON durable_rules wrote), so the encoder
 # skips that check; NaN and infinity never reach it (a Patient refuses them).
-_C_ENCODER = json.encoder.c_make_encoder(  # type: ignore[attr-defined]
-    None, json.JSONEncoder().default, json.encoder.encode_basestring, None, ": ", ", ", False, False, True
-) if json.encoder.c_make_encoder else None  # type: ignore[attr-defined]
+_C_ENCODER = (
+    json.encoder.c_make_encoder(  # type: ignore[attr-defined]
+        None, json.JSONEncoder().default, json.encoder.encode_basestring, None, ": ", ", ", False, False, True
+    )
+    if json.encoder.c_make_encoder
+    else None
+)  # type: ignore[attr-defined]
 # typeshed types make_scanner's argument wrongly (as the scanner class); it takes the decoder.
 _SCANNER: Callable[[str, int], tuple[Any, int]] = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
 
@@ -176,7 +180,10 @@ class RuleEngine:
         self._host = _QuietHost()
         try:
             self._host.register_rulesets(
-                {self._ruleset: self._definition(rulebook.rules), self._windowed: self._definition(rulebook.rules, cap=_CAP)}
+                {
+                    self._ruleset: self._definition(rulebook.rules),
+                    self._windowed: self._definition(rulebook.rules, cap=_CAP),
+                }
             )
         except Exception as error:
             raise self._locate_rejected_rule(error) from None
@@ -208,7 +215,12 @@ class RuleEngine:
             for rule in rules
         }
         # Lowest priority runs last; it matches every fact, so none is ever left unhandled.
-        definition[SENTINEL] = {"pri": 1_000_000, "all": [{"m": dict(_DISCRIMINATOR)}], **window, "run": self._record(SENTINEL)}
+        definition[SENTINEL] = {
+            "pri": 1_000_000,
+            "all": [{"m": dict(_DISCRIMINATOR)}],
+            **window,
+            "run": self._record(SENTINEL),
+        }
         # durable_rules deletes 'run' from the dict it is given, so it must never see a shared one.
         return copy.deepcopy(definition)
 
@@ -267,7 +279,8 @@ class RuleEngine:
         with self._lock:
             sid = self._session_id(len(tagged))
             payload = [
-                {**fact, "role": role, "kind": kind, "id": str(index), "sid": sid} for index, (fact, role) in enumerate(tagged)
+                {**fact, "role": role, "kind": kind, "id": str(index), "sid": sid}
+                for index, (fact, role) in enumerate(tagged)
             ]
             self._fired = []
             try:
@@ -290,7 +303,9 @@ class RuleEngine:
             per_fact[index].add(rule_id)
         for index, rule_ids in enumerate(per_fact):
             if SENTINEL not in rule_ids:
-                raise EngineError(f"fact {first + index} was not evaluated by durable_rules (its sentinel rule did not fire)")
+                raise EngineError(
+                    f"fact {first + index} was not evaluated by durable_rules (its sentinel rule did not fire)"
+                )
             rule_ids.discard(SENTINEL)
         return [frozenset(rule_ids) for rule_ids in per_fact]
 

@@ -121,7 +121,9 @@ def to_text(assessment: Assessment) -> str:
     lines.append(f"Branch: {branch}{nci}")
     shown = assessment.patient.model_dump(mode="json")
     inputs = ", ".join(
-        f"{name}={'+'.join(value) if isinstance(value, list) else value}" if value not in (None, []) else f"{name}=not given"
+        f"{name}={'+'.join(value) if isinstance(value, list) else value}"
+        if value not in (None, [])
+        else f"{name}=not given"
         for name, value in shown.items()
     )
     lines.append(_wrap(f"Inputs: {inputs}", ""))
@@ -132,13 +134,16 @@ def to_text(assessment: Assessment) -> str:
         lines.append("What the pending results would do:")
         for scenario in assessment.scenarios:
             fills = ", ".join(
-                f"{name}={'+'.join(value) if isinstance(value, list) else value}" for name, value in scenario.fills.items()
+                f"{name}={'+'.join(value) if isinstance(value, list) else value}"
+                for name, value in scenario.fills.items()
             )
             lines.append(f"  {fills} -> {scenario.group.value}")
     lines.append("")
     lines.append("Findings:")
     for finding in assessment.findings:
-        lines.append(f"- {finding.factor} ({_ARROW[finding.direction]}){_evidence(finding.evidence)} [{finding.rule_id}]")
+        lines.append(
+            f"- {finding.factor} ({_ARROW[finding.direction]}){_evidence(finding.evidence)} [{finding.rule_id}]"
+        )
         lines.append(_wrap(finding.text, "    "))
         lines.append(_wrap(f"Sources: {_cite(finding.citations)}", "    "))
     if assessment.notes:

@@ -229,7 +229,9 @@ class Rulebook:
     _position: dict[str, int] = field(init=False, repr=False, compare=False, default_factory=dict)
     _pending_separable: bool = field(init=False, repr=False, compare=False, default=False)
     # Memos of signals() and decide(): the same few thousand sets of fired rules recur across patients.
-    _signals_of: dict[frozenset[str], frozenset[str]] = field(init=False, repr=False, compare=False, default_factory=dict)
+    _signals_of: dict[frozenset[str], frozenset[str]] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
     _decisions: dict[tuple[Branch, frozenset[str]], RiskGroup] = field(
         init=False, repr=False, compare=False, default_factory=dict
     )
@@ -357,7 +359,9 @@ def load_references(path: Path) -> dict[str, ReferenceSpec]:
             reference = ReferenceSpec.model_validate(entry)
         except ValidationError as error:
             first = error.errors(include_url=False)[0]
-            raise RulebookError(path, f"reference {key!r}: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+            raise RulebookError(
+                path, f"reference {key!r}: {'.'.join(map(str, first['loc']))}: {first['msg']}"
+            ) from None
         if not (reference.doi or reference.pmid or reference.url):
             raise RulebookError(path, f"reference {key!r} has no doi, pmid or url")
         references[str(key)] = reference
@@ -381,7 +385,9 @@ class _Compiler:
             raise RulebookError(source, f"duplicate rule id (first defined in {self.seen[spec.id]})", spec.id)
         self.seen[spec.id] = source
         if spec.evidence != EvidenceStatus.VERIFIED and not spec.evidence_note:
-            raise RulebookError(source, f"evidence {spec.evidence.value} needs an evidence_note saying what is unconfirmed", spec.id)
+            raise RulebookError(
+                source, f"evidence {spec.evidence.value} needs an evidence_note saying what is unconfirmed", spec.id
+            )
         if len(set(spec.cite)) != len(spec.cite):
             raise RulebookError(source, "a citation key is repeated", spec.id)
         missing = [key for key in spec.cite if key not in self.references]
@@ -436,12 +442,15 @@ def _compile_grouping(model: ModelSpec, path: Path) -> dict[Branch, tuple[Tier, 
             last = index == len(branch.grouping) - 1
             if last != (tier.if_any is None):
                 raise RulebookError(
-                    path, f"branch {branch.id.value}: only the last tier, and always the last, is 'otherwise' (no if_any)"
+                    path,
+                    f"branch {branch.id.value}: only the last tier, and always the last, is 'otherwise' (no if_any)",
                 )
             paths = None
             if tier.if_any is not None:
                 paths = tuple(
-                    GroupingPath(frozenset([item])) if isinstance(item, str) else GroupingPath(frozenset(item.all), frozenset(item.none))
+                    GroupingPath(frozenset([item]))
+                    if isinstance(item, str)
+                    else GroupingPath(frozenset(item.all), frozenset(item.none))
                     for item in tier.if_any
                 )
             tiers.append(Tier(tier.group, paths))
@@ -472,7 +481,9 @@ def _check_signals(rules: list[Rule], grouping: dict[Branch, tuple[Tier, ...]], 
             unused = rule.signals - _used_signals(grouping[rule.branch])
             if unused:
                 raise RulebookError(
-                    rule.source, f"raises {sorted(unused)}, which the {rule.branch.value} grouping does not use", rule.id
+                    rule.source,
+                    f"raises {sorted(unused)}, which the {rule.branch.value} grouping does not use",
+                    rule.id,
                 )
 
 
@@ -484,14 +495,18 @@ def _check_pending(model: ModelSpec, path: Path) -> dict[str, tuple[Any, ...]]:
             raise RulebookError(path, f"pending: unknown Patient field {name!r}")
         default = Patient.model_fields[name].default
         if default is not None and default != frozenset():
-            raise RulebookError(path, f"pending: {name!r} always has a value (default {default!r}), so it is never pending")
+            raise RulebookError(
+                path, f"pending: {name!r} always has a value (default {default!r}), so it is never pending"
+            )
         if not representatives:
             raise RulebookError(path, f"pending: {name!r} needs at least one representative value")
         for value in representatives:
             try:
                 Patient.model_validate({**base, name: value})
             except ValidationError as error:
-                raise RulebookError(path, f"pending: {name} = {value!r} is not a valid value: {error.errors()[0]['msg']}") from None
+                raise RulebookError(
+                    path, f"pending: {name} = {value!r} is not a valid value: {error.errors()[0]['msg']}"
+                ) from None
         pending[name] = tuple(tuple(value) if isinstance(value, list) else value for value in representatives)
     return pending
 
@@ -540,7 +555,9 @@ def _load(model_id: str, root: Path) -> Rulebook:
         data = _read_yaml(path)
         if not isinstance(data, dict):
             raise RulebookError(path, "expected a mapping with 'rules' and/or 'notes'")
-        spec: RuleFileSpec = _validate(RuleFileSpec, data, path, {k: v for k, v in data.items() if k in ("rules", "notes") and isinstance(v, list)})
+        spec: RuleFileSpec = _validate(
+            RuleFileSpec, data, path, {k: v for k, v in data.items() if k in ("rules", "notes") and isinstance(v, list)}
+        )
         if spec.branch is not None and spec.branch not in branch_conditions:
             raise RulebookError(path, f"branch {spec.branch.value!r} is not declared in model.yaml")
         for rule_spec in spec.rules:

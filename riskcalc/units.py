@@ -79,8 +79,11 @@ def parse_decimal(field: str, text: str) -> Decimal:
             value = Decimal(cleaned)
     except (InvalidOperation, ValueError):  # InvalidOperation is what Decimal raises for text like 'abc'
         if re.fullmatch(r"\s*[-+]?\d+,\d+\s*", text):
-            raise InputError(field, f"{text!r} is not a number: write decimals with a point ({text.strip().replace(',', '.')}) "
-                             "and no thousands separator") from None
+            raise InputError(
+                field,
+                f"{text!r} is not a number: write decimals with a point ({text.strip().replace(',', '.')}) "
+                "and no thousands separator",
+            ) from None
         raise InputError(field, f"{text!r} is not a number") from None
     except ArithmeticError:  # decimal.Overflow, e.g. for 10^999999999
         raise InputError(field, f"{text!r} is out of any valid range") from None
@@ -112,11 +115,19 @@ def _percent_not_fraction(name: str, text: str, value: Decimal) -> None:
         cells = Decimal(1) / value
         whole = cells == cells.to_integral_value()  # "1 in 10 000 cells"
         share = f"1 in {int(cells):,} cells".replace(",", " ") if whole else f"{plain(value)} of the cells"
-        raise InputError(name, f"{shown} looks like a fraction ({share} = {percent} %); enter percent, e.g. "
-                               f"{percent}, or use {fraction_name}={shown}", alternative=fraction_name)
+        raise InputError(
+            name,
+            f"{shown} looks like a fraction ({share} = {percent} %); enter percent, e.g. "
+            f"{percent}, or use {fraction_name}={shown}",
+            alternative=fraction_name,
+        )
     example = f", e.g. {plain(value)}" if 0 <= value.adjusted() < 16 else ""
-    raise InputError(name, f"{shown} is written as a power of ten, which is how fractions are written; enter "
-                           f"percent as a plain number{example}", alternative=fraction_name)
+    raise InputError(
+        name,
+        f"{shown} is written as a power of ten, which is how fractions are written; enter "
+        f"percent as a plain number{example}",
+        alternative=fraction_name,
+    )
 
 
 def read_number(name: str, value: Any) -> Decimal | float:
@@ -134,7 +145,6 @@ def read_number(name: str, value: Any) -> Decimal | float:
         _percent_not_fraction(name, value, number)
         return number
     raise InputError(name, f"{value!r} is not a number")
-
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,10 @@ def _rule_block(rule: Rule) -> list[str]:
         lines.append(f"- **Factor:** {rule.factor}; **direction:** {rule.direction.value}; **effect:** {_effect(rule)}")
     else:
         lines.append("- **Note** (never changes the group)")
-    lines.append(f"- **When:** `{describe(rule.own_condition)}`" + (f" (in the {rule.branch.value} branch)" if rule.branch else ""))
+    lines.append(
+        f"- **When:** `{describe(rule.own_condition)}`"
+        + (f" (in the {rule.branch.value} branch)" if rule.branch else "")
+    )
     lines.append(f"- **Evidence:** {rule.evidence.value}" + (f" — {rule.evidence_note}" if rule.evidence_note else ""))
     lines.append("- **Sources:** " + "; ".join(f"[{c.label}]({c.url})" for c in rule.citations))
     lines.append(f"- **File:** `{rule.source}`")
@@ -85,9 +88,15 @@ def render(rulebook: Rulebook) -> str:
     lines += ["## Pending results", "", f"Representatives used to find the possible groups: {pending}.", ""]
     lines += ["## Standing notes (shown with every assessment, never evaluated)", ""]
     for note in rulebook.standing_notes:
-        lines += [f"#### `{note.id}`", "",
-                  f"- **Evidence:** {note.evidence.value}" + (f" — {note.evidence_note}" if note.evidence_note else ""),
-                  "- **Sources:** " + "; ".join(f"[{c.label}]({c.url})" for c in note.citations), "", f"> {note.text}", ""]
+        lines += [
+            f"#### `{note.id}`",
+            "",
+            f"- **Evidence:** {note.evidence.value}" + (f" — {note.evidence_note}" if note.evidence_note else ""),
+            "- **Sources:** " + "; ".join(f"[{c.label}]({c.url})" for c in note.citations),
+            "",
+            f"> {note.text}",
+            "",
+        ]
     lines += ["## Rules", ""]
     for source in dict.fromkeys(rule.source for rule in rulebook.rules):
         lines += [f"### {Path(source).name}", ""]
@@ -101,10 +110,14 @@ def render(rulebook: Rulebook) -> str:
         volume = f";{ref.volume}" if ref.volume else ""
         issue = f"({ref.issue})" if ref.issue else ""
         pages = f":{ref.pages}" if ref.pages else ""
-        ids = " ".join(filter(None, [f"doi:{ref.doi}" if ref.doi else "", f"PMID {ref.pmid}" if ref.pmid else "", ref.url or ""]))
+        ids = " ".join(
+            filter(None, [f"doi:{ref.doi}" if ref.doi else "", f"PMID {ref.pmid}" if ref.pmid else "", ref.url or ""])
+        )
         unverified = f" Unconfirmed: {ref.unverified}" if ref.unverified else ""
-        lines.append(f"- **{key}** ({ref.evidence_ref}, {ref.verified.value}): {ref.authors} {ref.title} "
-                     f"*{ref.journal}* {ref.year}{volume}{issue}{pages}. {ids}.{unverified}")
+        lines.append(
+            f"- **{key}** ({ref.evidence_ref}, {ref.verified.value}): {ref.authors} {ref.title} "
+            f"*{ref.journal}* {ref.year}{volume}{issue}{pages}. {ids}.{unverified}"
+        )
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -118,14 +118,22 @@ class ClassRun:
         return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
     def summary(self) -> str:
-        return (f"{self.clients} clients for {self.seconds:.0f} s: {len(self.timings)} updates "
-                f"({len(self.timings) / self.seconds:.1f}/s), median {statistics.median(self.timings) * 1e3:.0f} ms, "
-                f"p95 {self.percentile(0.95) * 1e3:.0f} ms, max {max(self.timings) * 1e3:.0f} ms, "
-                f"{len(self.problems)} problems")
+        return (
+            f"{self.clients} clients for {self.seconds:.0f} s: {len(self.timings)} updates "
+            f"({len(self.timings) / self.seconds:.1f}/s), median {statistics.median(self.timings) * 1e3:.0f} ms, "
+            f"p95 {self.percentile(0.95) * 1e3:.0f} ms, max {max(self.timings) * 1e3:.0f} ms, "
+            f"{len(self.problems)} problems"
+        )
 
 
-def run_class(base_url: str, queries: list[str], key: str, steps: tuple[tuple[str, str], ...],
-              seconds: float, think_s: float = 0.0) -> ClassRun:
+def run_class(
+    base_url: str,
+    queries: list[str],
+    key: str,
+    steps: tuple[tuple[str, str], ...],
+    seconds: float,
+    think_s: float = 0.0,
+) -> ClassRun:
     """One client per query, all at once: each loads its case, then for `seconds` sets the text input `key`
     to each step's value in turn and checks that the badge shows that step's group; `think_s` is the pause
     between an update and the client's next change (0: every client changes again at once)."""

@@ -68,7 +68,12 @@ CASES: list[Bad] = [
     Bad("age-nul-byte", {"age_years": "4\x00"}, "age_years", NOT_A_NUMBER, flags_ok=False),
     Bad("age-blank", {"age_years": "  "}, "age_years", "Field required"),
     Bad("wbc-missing", {"wbc_10e9_per_l": DROP}, "wbc_10e9_per_l", "Field required"),
-    Bad("wbc-formula-hyperlink", {"wbc_10e9_per_l": '=HYPERLINK("http://evil.example","x")'}, "wbc_10e9_per_l", NOT_A_NUMBER),
+    Bad(
+        "wbc-formula-hyperlink",
+        {"wbc_10e9_per_l": '=HYPERLINK("http://evil.example","x")'},
+        "wbc_10e9_per_l",
+        NOT_A_NUMBER,
+    ),
     Bad("wbc-formula-plus-cmd", {"wbc_10e9_per_l": "+cmd|' /C calc'!A0"}, "wbc_10e9_per_l", NOT_A_NUMBER),
     Bad("wbc-formula-minus", {"wbc_10e9_per_l": "-1+2"}, "wbc_10e9_per_l", NOT_A_NUMBER),
     Bad("wbc-formula-at-sum", {"wbc_10e9_per_l": "@SUM(A1:A2)"}, "wbc_10e9_per_l", NOT_A_NUMBER),
@@ -89,16 +94,36 @@ CASES: list[Bad] = [
     Bad("mrd-eoi-percent-sign", {"mrd_eoi_percent": "0.01%"}, "mrd_eoi_percent", NOT_A_NUMBER),
     # A power of ten in a percent field is how a fraction is written: refused with the conversion, never read
     # as 0.0001 % (the fraction names keep accepting it).
-    Bad("mrd-eoi-percent-1e-4", {"mrd_eoi_percent": "1e-4"}, "mrd_eoi_percent",
-        "1e-4 looks like a fraction (1 in 10 000 cells = 0.01 %); enter percent, e.g. 0.01, or use mrd_eoi_fraction=1e-4"),
-    Bad("mrd-eoi-percent-10^-4", {"mrd_eoi_percent": "10^-4"}, "mrd_eoi_percent",
-        "10^-4 looks like a fraction (1 in 10 000 cells = 0.01 %); enter percent, e.g. 0.01, or use mrd_eoi_fraction=10^-4"),
-    Bad("mrd-day8-percent-2x10^-3", {"mrd_day8_pb_percent": "2x10^-3"}, "mrd_day8_pb_percent",
-        "2x10^-3 looks like a fraction (1 in 500 cells = 0.2 %)"),
-    Bad("mrd-eoc-percent-1E1", {"mrd_eoc_percent": "1E1"}, "mrd_eoc_percent",
-        "1E1 is written as a power of ten, which is how fractions are written; enter percent as a plain number, e.g. 10"),
-    Bad("wbc-comma-decimal", {"wbc_10e9_per_l": "12,5"}, "wbc_10e9_per_l",
-        "'12,5' is not a number: write decimals with a point (12.5) and no thousands separator"),
+    Bad(
+        "mrd-eoi-percent-1e-4",
+        {"mrd_eoi_percent": "1e-4"},
+        "mrd_eoi_percent",
+        "1e-4 looks like a fraction (1 in 10 000 cells = 0.01 %); enter percent, e.g. 0.01, or use mrd_eoi_fraction=1e-4",
+    ),
+    Bad(
+        "mrd-eoi-percent-10^-4",
+        {"mrd_eoi_percent": "10^-4"},
+        "mrd_eoi_percent",
+        "10^-4 looks like a fraction (1 in 10 000 cells = 0.01 %); enter percent, e.g. 0.01, or use mrd_eoi_fraction=10^-4",
+    ),
+    Bad(
+        "mrd-day8-percent-2x10^-3",
+        {"mrd_day8_pb_percent": "2x10^-3"},
+        "mrd_day8_pb_percent",
+        "2x10^-3 looks like a fraction (1 in 500 cells = 0.2 %)",
+    ),
+    Bad(
+        "mrd-eoc-percent-1E1",
+        {"mrd_eoc_percent": "1E1"},
+        "mrd_eoc_percent",
+        "1E1 is written as a power of ten, which is how fractions are written; enter percent as a plain number, e.g. 10",
+    ),
+    Bad(
+        "wbc-comma-decimal",
+        {"wbc_10e9_per_l": "12,5"},
+        "wbc_10e9_per_l",
+        "'12,5' is not a number: write decimals with a point (12.5) and no thousands separator",
+    ),
     Bad("mrd-eoi-fraction-2", {"mrd_eoi_fraction": "2"}, "mrd_eoi_fraction", "less than or equal to 100"),
     Bad("mrd-eoi-fraction-bare-power", {"mrd_eoi_fraction": "10^"}, "mrd_eoi_fraction", NOT_A_NUMBER),
     Bad("mrd-day8-hex", {"mrd_day8_pb_percent": "0x10"}, "mrd_day8_pb_percent", NOT_A_NUMBER),
@@ -151,8 +176,17 @@ def test_patient_and_what_if_name_the_field(data: dict[str, Any], name: str, fra
     assert any(str(e["loc"][0]) == name and fragment in e["msg"] for e in info.value.errors()), info.value
 
 
-@pytest.mark.parametrize("text", ['{"age_years": 1e400, "wbc_10e9_per_l": 5}', '{"age_years": NaN, "wbc_10e9_per_l": 5}',
-                                  '{"age_years": 4, "wbc_10e9_per_l": 5', "[]", '"4"', ""])
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"age_years": 1e400, "wbc_10e9_per_l": 5}',
+        '{"age_years": NaN, "wbc_10e9_per_l": 5}',
+        '{"age_years": 4, "wbc_10e9_per_l": 5',
+        "[]",
+        '"4"',
+        "",
+    ],
+)
 def test_patient_from_bad_json(text: str) -> None:
     with pytest.raises(ValidationError):
         Patient.model_validate_json(text)
@@ -183,9 +217,12 @@ def test_cli_assess_exit_2_names_the_field(case: Bad, capsys: pytest.CaptureFixt
 
 
 def test_cli_assess_input_document_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    for text, fragment in [("{", "--input: not valid JSON"), ("[1, 2]", "--input: must be a JSON object"),
-                           ('{"age_years": 4, "wbc_10e9_per_l": 1e400}', "wbc_10e9_per_l: Input should be a finite number"),
-                           ('{"age_years": 4, "wbc_10e9_per_l": 12, "x": 1}', "x: unknown field")]:
+    for text, fragment in [
+        ("{", "--input: not valid JSON"),
+        ("[1, 2]", "--input: must be a JSON object"),
+        ('{"age_years": 4, "wbc_10e9_per_l": 1e400}', "wbc_10e9_per_l: Input should be a finite number"),
+        ('{"age_years": 4, "wbc_10e9_per_l": 12, "x": 1}', "x: unknown field"),
+    ]:
         case = tmp_path / "case.json"
         case.write_text(text, encoding="utf-8")
         code = main(["assess", "--input", str(case)])
@@ -206,20 +243,32 @@ def test_console_script_exit_2(case: Bad) -> None:
 
 def test_console_script_exit_codes_0_1_2(tmp_path: Path) -> None:
     ok = subprocess.run([str(CONSOLE), "assess", *_flags(BASE)], capture_output=True, text=True, timeout=60)
-    assert ok.returncode == EXIT_OK and ok.stdout.startswith("Provisional: Favorable, Standard or High — waiting for genetics")
+    assert ok.returncode == EXIT_OK and ok.stdout.startswith(
+        "Provisional: Favorable, Standard or High — waiting for genetics"
+    )
     source = tmp_path / "in.csv"
     source.write_text("age_years,wbc_10e9_per_l\n4,12\nabc,12\n5,13\n", encoding="utf-8")
-    some = subprocess.run([str(CONSOLE), "batch", str(source), "-o", str(tmp_path / "out.csv")], capture_output=True,
-                          text=True, timeout=60)
+    some = subprocess.run(
+        [str(CONSOLE), "batch", str(source), "-o", str(tmp_path / "out.csv")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert some.returncode == EXIT_ROWS_FAILED and "3 rows: 2 assessed, 1 failed" in some.stderr
-    unusable = subprocess.run([str(CONSOLE), "batch", str(tmp_path / "none.csv"), "-o", str(tmp_path / "o.csv")],
-                              capture_output=True, text=True, timeout=60)
+    unusable = subprocess.run(
+        [str(CONSOLE), "batch", str(tmp_path / "none.csv"), "-o", str(tmp_path / "o.csv")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert unusable.returncode == EXIT_BAD_INPUT and "cannot open" in unusable.stderr
     usage = subprocess.run([str(CONSOLE), "bogus"], capture_output=True, text=True, timeout=60)
     assert usage.returncode == EXIT_BAD_INPUT and "invalid choice" in usage.stderr
 
 
-def test_engine_failure_is_exit_3(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_engine_failure_is_exit_3(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from riskcalc.engine import RuleEngine
 
     def broken(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -234,8 +283,9 @@ def test_engine_failure_is_exit_3(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert "injected" in capsys.readouterr().err
 
 
-def test_engine_refusing_a_chunk_costs_no_row(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_engine_refusing_a_chunk_costs_no_row(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A fault tied to a chunk as a whole (such as a refused session) is retried one row at a time."""
     from riskcalc.api import get_engine
     from riskcalc.engine import RuleEngine
@@ -257,7 +307,12 @@ def test_engine_refusing_a_chunk_costs_no_row(tmp_path: Path, capsys: pytest.Cap
     assert refused == [3]
     with target.open(encoding="utf-8", newline="") as stream:
         rows = list(csv.DictReader(stream))
-    assert [(row["line"], row["group"]) for row in rows] == [("2", "favorable"), ("3", ""), ("4", "high"), ("5", "high")]
+    assert [(row["line"], row["group"]) for row in rows] == [
+        ("2", "favorable"),
+        ("3", ""),
+        ("4", "high"),
+        ("5", "high"),
+    ]
     assert "age_years" in rows[1]["error"]
 
 
@@ -311,8 +366,9 @@ def test_batch_jsonl_keeps_every_good_row(tmp_path: Path, capsys: pytest.Capture
     code = main(["batch", str(source), "-o", str(target), "--no-progress"])
     assert code == EXIT_ROWS_FAILED
     out = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
-    _check_batch_output(out, CASES, lambda r: r["error"], lambda r: r["assessment"] and r["assessment"]["group"],
-                        lambda r: r["line"])
+    _check_batch_output(
+        out, CASES, lambda r: r["error"], lambda r: r["assessment"] and r["assessment"]["group"], lambda r: r["line"]
+    )
     assert [record["input"]["id"] for record in out] == [record["id"] for record in records]
     capsys.readouterr()
 
@@ -327,13 +383,23 @@ FILES: list[tuple[str, str, bytes, int, str]] = [
     ("blank-header", "in.csv", b"\n4,12\n", EXIT_BAD_INPUT, "no header row"),
     ("wrong-columns", "in.csv", b"age,wbc\n4,12\n", EXIT_BAD_INPUT, "unknown column(s) 'age', 'wbc'"),
     ("empty-column-name", "in.csv", b"age_years,,wbc_10e9_per_l\n4,,12\n", EXIT_BAD_INPUT, "unknown column(s) ''"),
-    ("duplicated-header", "in.csv", b"age_years,wbc_10e9_per_l,age_years\n4,12,5\n", EXIT_BAD_INPUT,
-     "column 'age_years' appears twice"),
+    (
+        "duplicated-header",
+        "in.csv",
+        b"age_years,wbc_10e9_per_l,age_years\n4,12,5\n",
+        EXIT_BAD_INPUT,
+        "column 'age_years' appears twice",
+    ),
     ("header-with-formula", "in.csv", b"=cmd,age_years\n1,4\n", EXIT_BAD_INPUT, "unknown column(s) '=cmd'"),
     ("latin-1", "in.csv", (CSV_HEAD + "a,4,12\n").encode() + b"b,4,12\xe9\n", EXIT_BAD_INPUT, "not UTF-8 text"),
     ("utf-16-bom", "in.csv", (CSV_HEAD + "a,4,12\n").encode("utf-16"), EXIT_BAD_INPUT, "not UTF-8 text"),
-    ("utf-32", "in.jsonl", b'{"age_years": 4, "wbc_10e9_per_l": 12}\n'.decode().encode("utf-32"), EXIT_BAD_INPUT,
-     "not UTF-8 text"),
+    (
+        "utf-32",
+        "in.jsonl",
+        b'{"age_years": 4, "wbc_10e9_per_l": 12}\n'.decode().encode("utf-32"),
+        EXIT_BAD_INPUT,
+        "not UTF-8 text",
+    ),
     ("binary", "in.csv", bytes(range(256)) * 4, EXIT_BAD_INPUT, "not UTF-8 text"),
     ("unknown-extension", "in.txt", CSV_HEAD.encode(), EXIT_BAD_INPUT, "cannot tell the format"),
     ("utf-8-bom-is-fine", "in.csv", b"\xef\xbb\xbf" + (CSV_HEAD + "a,4,12\n").encode(), EXIT_OK, "1 rows: 1 assessed"),
@@ -342,8 +408,9 @@ FILES: list[tuple[str, str, bytes, int, str]] = [
 
 
 @pytest.mark.parametrize(("name", "content", "code", "words"), [f[1:] for f in FILES], ids=[f[0] for f in FILES])
-def test_batch_unusable_files_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, content: bytes,
-                                     code: int, words: str) -> None:
+def test_batch_unusable_files_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, content: bytes, code: int, words: str
+) -> None:
     source = tmp_path / name
     source.write_bytes(content)
     assert main(["batch", str(source), "-o", str(tmp_path / "out.csv"), "--no-progress"]) == code
@@ -360,16 +427,25 @@ ROW_FILES: list[tuple[str, str, list[str], list[str | None]]] = [
     ("quoted-newline", 'a,4,12\n"b\nx",4,12\nc,5,13\n', ["a", "b\nx", "c"], [None, None, None]),
     ("unclosed-quote", 'a,4,12\nb,"4,12\nc,5,13\n', ["a", "b"], [None, "row has 2 cells"]),
     ("long-line-100k", "a,4,12\n" + "b" * 100_000 + ",4,12\nc,5,13\n", ["a", "b" * 100_000, "c"], [None, None, None]),
-    ("huge-numbers", "a,4,12\nb,1e309,12\nc,10^400,12\nd,5,13\n", ["a", "b", "c", "d"],
-     [None, "age_years: Input should be a finite number", "age_years: Input should be a finite number", None]),
-    ("formulas", "a,4,12\n=HYPERLINK(\"x\"),4,12\n+cmd,4,@SUM(A1)\n-1+2,-1+2,12\n", ["a", "'=HYPERLINK(\"x\")", "'+cmd", "'-1+2"],
-     [None, None, "wbc_10e9_per_l: '@SUM(A1)' is not a number", "age_years: '-1+2' is not a number"]),
+    (
+        "huge-numbers",
+        "a,4,12\nb,1e309,12\nc,10^400,12\nd,5,13\n",
+        ["a", "b", "c", "d"],
+        [None, "age_years: Input should be a finite number", "age_years: Input should be a finite number", None],
+    ),
+    (
+        "formulas",
+        'a,4,12\n=HYPERLINK("x"),4,12\n+cmd,4,@SUM(A1)\n-1+2,-1+2,12\n',
+        ["a", '\'=HYPERLINK("x")', "'+cmd", "'-1+2"],
+        [None, None, "wbc_10e9_per_l: '@SUM(A1)' is not a number", "age_years: '-1+2' is not a number"],
+    ),
 ]
 
 
 @pytest.mark.parametrize(("text", "ids", "errors"), [f[1:] for f in ROW_FILES], ids=[f[0] for f in ROW_FILES])
-def test_batch_rows_kept_with_their_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str,
-                                           ids: list[str], errors: list[str | None]) -> None:
+def test_batch_rows_kept_with_their_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, ids: list[str], errors: list[str | None]
+) -> None:
     source = tmp_path / "in.csv"
     source.write_text(CSV_HEAD + text, encoding="utf-8", newline="")
     target = tmp_path / "out.csv"
@@ -399,10 +475,17 @@ JSONL_ROWS: list[tuple[str, str, str]] = [
     ("list-age", '{"age_years": [4], "wbc_10e9_per_l": 12}', "age_years: [4] is not a number"),
     ("genetics-number", '{"age_years": 4, "wbc_10e9_per_l": 12, "genetics": 5}', "genetics: 5 is not a list of codes"),
     ("cns-number", '{"age_years": 4, "wbc_10e9_per_l": 12, "cns_status": 1}', "cns_status: Input should be"),
-    ("testis-2", '{"age_years": 4, "wbc_10e9_per_l": 12, "testicular_involvement": 2}', "testicular_involvement: 2 is not"),
+    (
+        "testis-2",
+        '{"age_years": 4, "wbc_10e9_per_l": 12, "testicular_involvement": 2}',
+        "testicular_involvement: 2 is not",
+    ),
     ("empty-key", '{"": 1, "age_years": 4, "wbc_10e9_per_l": 12}', ": unknown field"),
-    ("duplicate-key-last-wins-then-bad", '{"age_years": 4, "age_years": -4, "wbc_10e9_per_l": 12}',
-     "age_years: Input should be greater than or equal to 0"),
+    (
+        "duplicate-key-last-wins-then-bad",
+        '{"age_years": 4, "age_years": -4, "wbc_10e9_per_l": 12}',
+        "age_years: Input should be greater than or equal to 0",
+    ),
 ]
 
 
@@ -422,7 +505,9 @@ def test_batch_jsonl_bad_lines_keep_the_good_ones(tmp_path: Path, capsys: pytest
     for (name, _, words), record in zip(JSONL_ROWS, out[1::2]):
         assert record["assessment"] is None
         assert record["error"].startswith(f"line {record['line']}: ") and words in record["error"], (name, record)
-    assert [record["line"] for record in out] == [1] + [n for i in range(len(JSONL_ROWS)) for n in (2 + 3 * i, 4 + 3 * i)]
+    assert [record["line"] for record in out] == [1] + [
+        n for i in range(len(JSONL_ROWS)) for n in (2 + 3 * i, 4 + 3 * i)
+    ]
 
 
 # ------------------------------------------------------------- regressions: core bugs found here, now fixed
@@ -473,13 +558,14 @@ BUG_OUTPUT_PATH = (
 )
 
 
-
-@pytest.mark.parametrize("raw", [{"age_years": "10^999999999", "wbc_10e9_per_l": "5"},
-                                 {"age_years": "4", "wbc_per_ul": "1e9999999"}], ids=["power", "alias"])
+@pytest.mark.parametrize(
+    "raw",
+    [{"age_years": "10^999999999", "wbc_10e9_per_l": "5"}, {"age_years": "4", "wbc_per_ul": "1e9999999"}],
+    ids=["power", "alias"],
+)
 def test_decimal_overflow_is_an_input_error(raw: dict[str, str]) -> None:
     with pytest.raises(InputError):
         patient_from(raw)
-
 
 
 def test_decimal_overflow_in_batch_keeps_later_rows(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -489,13 +575,15 @@ def test_decimal_overflow_in_batch_keeps_later_rows(tmp_path: Path, capsys: pyte
     assert code == EXIT_ROWS_FAILED
 
 
-
 def test_huge_json_integer_is_a_row_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     source = tmp_path / "in.jsonl"
-    source.write_text('{"age_years": 4, "wbc_10e9_per_l": 12}\n{"age_years": 1' + "0" * 400
-                      + ', "wbc_10e9_per_l": 12}\n{"age_years": 5, "wbc_10e9_per_l": 12}\n', encoding="utf-8")
+    source.write_text(
+        '{"age_years": 4, "wbc_10e9_per_l": 12}\n{"age_years": 1'
+        + "0" * 400
+        + ', "wbc_10e9_per_l": 12}\n{"age_years": 5, "wbc_10e9_per_l": 12}\n',
+        encoding="utf-8",
+    )
     assert main(["batch", str(source), "-o", str(tmp_path / "out.jsonl"), "--no-progress"]) == EXIT_ROWS_FAILED
-
 
 
 def test_huge_json_integer_in_assess_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -504,16 +592,21 @@ def test_huge_json_integer_in_assess_input(tmp_path: Path, capsys: pytest.Captur
     assert main(["assess", "--input", str(case)]) == EXIT_BAD_INPUT
 
 
-
-@pytest.mark.parametrize("line", ['{"age_years": 1' + "0" * 5000 + ', "wbc_10e9_per_l": 12}',
-                                  '{"id": ' + "[" * 100_000 + "]" * 100_000 + ', "age_years": 4, "wbc_10e9_per_l": 12}'],
-                         ids=["5000-digit-integer", "nested-100000-deep"])
+@pytest.mark.parametrize(
+    "line",
+    [
+        '{"age_years": 1' + "0" * 5000 + ', "wbc_10e9_per_l": 12}',
+        '{"id": ' + "[" * 100_000 + "]" * 100_000 + ', "age_years": 4, "wbc_10e9_per_l": 12}',
+    ],
+    ids=["5000-digit-integer", "nested-100000-deep"],
+)
 def test_unparseable_json_line_is_a_row_error(tmp_path: Path, capsys: pytest.CaptureFixture[str], line: str) -> None:
     source = tmp_path / "in.jsonl"
-    source.write_text('{"age_years": 4, "wbc_10e9_per_l": 12}\n' + line + '\n{"age_years": 5, "wbc_10e9_per_l": 12}\n',
-                      encoding="utf-8")
+    source.write_text(
+        '{"age_years": 4, "wbc_10e9_per_l": 12}\n' + line + '\n{"age_years": 5, "wbc_10e9_per_l": 12}\n',
+        encoding="utf-8",
+    )
     assert main(["batch", str(source), "-o", str(tmp_path / "out.jsonl"), "--no-progress"]) == EXIT_ROWS_FAILED
-
 
 
 def test_cell_beyond_csv_field_limit_is_a_row_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -525,13 +618,11 @@ def test_cell_beyond_csv_field_limit_is_a_row_error(tmp_path: Path, capsys: pyte
     assert [row["group"] != "" for row in rows] == [True, False, True]
 
 
-
 @pytest.mark.parametrize("text", [CSV_HEAD, CSV_HEAD + "\n\n,,\n"], ids=["header-only", "header-and-blank-rows"])
 def test_header_only_csv_is_unusable(tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str) -> None:
     source = tmp_path / "in.csv"
     source.write_text(text, encoding="utf-8")
     assert main(["batch", str(source), "-o", str(tmp_path / "out.csv"), "--no-progress"]) == EXIT_BAD_INPUT
-
 
 
 def test_bad_byte_mid_file_names_the_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -544,12 +635,10 @@ def test_bad_byte_mid_file_names_the_line(tmp_path: Path, capsys: pytest.Capture
     assert not target.exists() or target.read_text(encoding="utf-8") == ""
 
 
-
 def test_assess_input_not_utf8_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     case = tmp_path / "case.json"
     case.write_bytes(b'{"age_years": 4, "wbc_10e9_per_l": 12, "comment": "caf\xe9"}')
     assert main(["assess", "--input", str(case)]) == EXIT_BAD_INPUT
-
 
 
 def test_unwritable_output_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -577,10 +666,18 @@ def test_link_parameters_name_the_parameter(case: Bad) -> None:
 
 
 @needs_query
-@pytest.mark.parametrize("params", [{}, {"": ""}, {"utm_source": "mail"}, {"age_years": ""},
-                                    {"age_years": "4", "wbc_10e9_per_l": "12", "genetics": ",,,;"},
-                                    {"age_years": "4", "wbc_10e9_per_l": "12", "cns_status": "<script>"}],
-                         ids=["none", "empty-name", "tracking", "blank-age", "separators-only", "script"])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"": ""},
+        {"utm_source": "mail"},
+        {"age_years": ""},
+        {"age_years": "4", "wbc_10e9_per_l": "12", "genetics": ",,,;"},
+        {"age_years": "4", "wbc_10e9_per_l": "12", "cns_status": "<script>"},
+    ],
+    ids=["none", "empty-name", "tracking", "blank-age", "separators-only", "script"],
+)
 def test_odd_links_never_raise(params: dict[str, str]) -> None:
     assert patient_from_query is not None
     patient, errors = patient_from_query(params)
@@ -589,7 +686,6 @@ def test_odd_links_never_raise(params: dict[str, str]) -> None:
 
 
 @needs_query
-
 def test_link_with_overflowing_power_of_ten() -> None:
     assert patient_from_query is not None
     patient, errors = patient_from_query({"age_years": "10^999999999", "wbc_10e9_per_l": "5"})
@@ -597,13 +693,19 @@ def test_link_with_overflowing_power_of_ten() -> None:
 
 
 # ------------------------------------------------------------------- powers of ten in percent fields (units)
-@pytest.mark.parametrize(("name", "text", "percent"), [("mrd_eoi_fraction", "1e-4", 0.01),
-                                                       ("mrd_eoi_fraction", "10^-4", 0.01),
-                                                       ("mrd_day8_pb_fraction", "2x10^-3", 0.2),
-                                                       ("mrd_eoi_percent", "0.01", 0.01),
-                                                       ("mrd_eoi_percent", "0.0001", 0.0001)])
-def test_fractions_keep_accepting_powers_of_ten_and_plain_percent_stays_percent(name: str, text: str,
-                                                                                 percent: float) -> None:
+@pytest.mark.parametrize(
+    ("name", "text", "percent"),
+    [
+        ("mrd_eoi_fraction", "1e-4", 0.01),
+        ("mrd_eoi_fraction", "10^-4", 0.01),
+        ("mrd_day8_pb_fraction", "2x10^-3", 0.2),
+        ("mrd_eoi_percent", "0.01", 0.01),
+        ("mrd_eoi_percent", "0.0001", 0.0001),
+    ],
+)
+def test_fractions_keep_accepting_powers_of_ten_and_plain_percent_stays_percent(
+    name: str, text: str, percent: float
+) -> None:
     patient = patient_from({**BASE, name: text})
     target = name.replace("_fraction", "_percent")
     assert getattr(patient, target) == percent
@@ -618,8 +720,10 @@ def test_regression_mrd_1e_4_in_the_percent_field_was_read_as_0_0001_percent() -
     """BUG_M1: '1e-4' typed as percent was read as 0.0001 % (MRD-negative, Favorable); meant 0.01 % (High)."""
     with pytest.raises(InputError) as info:
         patient_from({**BASE, "genetics": "etv6_runx1", "cns_status": "CNS1", "mrd_eoi_percent": "1e-4"})
-    assert str(info.value) == ("mrd_eoi_percent: 1e-4 looks like a fraction (1 in 10 000 cells = 0.01 %); enter "
-                               "percent, e.g. 0.01, or use mrd_eoi_fraction=1e-4")
+    assert str(info.value) == (
+        "mrd_eoi_percent: 1e-4 looks like a fraction (1 in 10 000 cells = 0.01 %); enter "
+        "percent, e.g. 0.01, or use mrd_eoi_fraction=1e-4"
+    )
     assert info.value.alternative == "mrd_eoi_fraction"
 
 
@@ -628,10 +732,16 @@ def test_accepted_ranges_are_the_models_declarations() -> None:
 
     age, wbc = accepted_range("age_years"), accepted_range("wbc_10e9_per_l")
     schema = Patient.model_json_schema()["properties"]
-    assert (age.low, age.high, age.high_included) == (schema["age_years"]["minimum"],
-                                                        schema["age_years"]["exclusiveMaximum"], False)
-    assert (wbc.low, wbc.high, wbc.high_included) == (schema["wbc_10e9_per_l"]["minimum"],
-                                                        schema["wbc_10e9_per_l"]["maximum"], True)
+    assert (age.low, age.high, age.high_included) == (
+        schema["age_years"]["minimum"],
+        schema["age_years"]["exclusiveMaximum"],
+        False,
+    )
+    assert (wbc.low, wbc.high, wbc.high_included) == (
+        schema["wbc_10e9_per_l"]["minimum"],
+        schema["wbc_10e9_per_l"]["maximum"],
+        True,
+    )
     assert alternative_reading("wbc_10e9_per_l", 60000.0) == ("wbc_per_ul", 60)
     assert alternative_reading("wbc_10e9_per_l", 12.0) is None  # in range: nothing to suggest
     assert alternative_reading("wbc_10e9_per_l", 5_000_000.0) is None  # 5000 x10^9/L even per µL: no fix

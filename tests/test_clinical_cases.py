@@ -91,7 +91,9 @@ def load_cases(directory: Path = CASES_DIR) -> list[dict[str, Any]]:
             label = raw.get("name") if isinstance(raw, dict) else None
             case = _check(raw, f"{path.name} case {index + 1} ({label!r})")
             if case["name"] in seen:
-                raise CaseTableError(f"{path.name}: duplicate case name {case['name']!r} (also in {seen[case['name']]})")
+                raise CaseTableError(
+                    f"{path.name}: duplicate case name {case['name']!r} (also in {seen[case['name']]})"
+                )
             seen[case["name"]] = path.name
             cases.append(case)
     return cases

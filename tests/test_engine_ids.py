@@ -29,10 +29,29 @@ from riskcalc.rulebook import Rulebook
 COLLIDING_IDS = ("40189", "797186")
 # Two probe facts of that batch of 5,000 whose content-derived ids collided in session "103".
 COLLIDING_FACTS = [
-    {"age_years": 9.28, "wbc_10e9_per_l": 113.6, "genetics": ["b_other"], "testicular_involvement": False,
-     "mrd_day8_pb_percent": 0.005, "mrd_eoi_percent": 0.0, "role": "probe", "kind": "patient", "case": 12489, "sid": "103"},
-    {"age_years": 0.9, "wbc_10e9_per_l": 83.5, "genetics": ["bcr_abl1"], "testicular_involvement": False,
-     "mrd_eoc_percent": 0.05, "role": "probe", "kind": "patient", "case": 14073, "sid": "103"},
+    {
+        "age_years": 9.28,
+        "wbc_10e9_per_l": 113.6,
+        "genetics": ["b_other"],
+        "testicular_involvement": False,
+        "mrd_day8_pb_percent": 0.005,
+        "mrd_eoi_percent": 0.0,
+        "role": "probe",
+        "kind": "patient",
+        "case": 12489,
+        "sid": "103",
+    },
+    {
+        "age_years": 0.9,
+        "wbc_10e9_per_l": 83.5,
+        "genetics": ["bcr_abl1"],
+        "testicular_involvement": False,
+        "mrd_eoc_percent": 0.05,
+        "role": "probe",
+        "kind": "patient",
+        "case": 14073,
+        "sid": "103",
+    },
 ]
 _names = itertools.count()
 
@@ -75,7 +94,10 @@ def test_content_ids_collide_without_riskcalc_ids() -> None:
 def test_engine_evaluates_facts_that_collide_by_content(rulebook: Rulebook) -> None:
     engine = RuleEngine(rulebook)
     engine._sessions = itertools.count(103)
-    facts = [{key: value for key, value in fact.items() if key not in ("role", "kind", "case", "sid")} for fact in COLLIDING_FACTS]
+    facts = [
+        {key: value for key, value in fact.items() if key not in ("role", "kind", "case", "sid")}
+        for fact in COLLIDING_FACTS
+    ]
     together = engine.evaluate([], facts)
     alone = [engine.evaluate([], [fact])[0] for fact in facts]
     assert together == alone
@@ -134,10 +156,16 @@ def test_session_whose_state_id_would_collide_is_skipped(rulebook: Rulebook, mon
     engine = RuleEngine(rulebook)
     engine._sessions = itertools.count(500)
     real = engine._fact_ids.collides
-    monkeypatch.setattr(engine._fact_ids, "collides", lambda message_id, facts: message_id == "sid-500" or real(message_id, facts))
+    monkeypatch.setattr(
+        engine._fact_ids, "collides", lambda message_id, facts: message_id == "sid-500" or real(message_id, facts)
+    )
     used: list[str] = []
     assert_facts = engine._host.assert_facts
-    monkeypatch.setattr(engine._host, "assert_facts", lambda ruleset, facts: (used.append(facts[0]["sid"]), assert_facts(ruleset, facts))[1])
+    monkeypatch.setattr(
+        engine._host,
+        "assert_facts",
+        lambda ruleset, facts: (used.append(facts[0]["sid"]), assert_facts(ruleset, facts))[1],
+    )
     engine.evaluate([_fact(Patient(age_years=5.0, wbc_10e9_per_l=5.0))])
     assert used == ["501"]
 
@@ -148,7 +176,9 @@ def test_large_evaluations_are_split_into_sessions(rulebook: Rulebook, monkeypat
     sessions: list[list[str]] = []
     assert_facts = engine._host.assert_facts
     monkeypatch.setattr(
-        engine._host, "assert_facts", lambda ruleset, facts: (sessions.append([f["id"] for f in facts]), assert_facts(ruleset, facts))[1]
+        engine._host,
+        "assert_facts",
+        lambda ruleset, facts: (sessions.append([f["id"] for f in facts]), assert_facts(ruleset, facts))[1],
     )
     patients = [Patient(age_years=age, wbc_10e9_per_l=5.0) for age in (0.5, 5.0, 12.0, 40.0)] * 5
     fired = engine.evaluate([_fact(patient) for patient in patients])

@@ -48,18 +48,69 @@ number_text = st.one_of(
     st.tuples(st.integers(1, 9), st.integers(-MAX_EXPONENT, MAX_EXPONENT)).map(lambda t: f"{t[0]}x10^{t[1]}"),
     st.integers(-MAX_EXPONENT, MAX_EXPONENT).map(lambda e: f"10^{e}"),
     st.sampled_from(["10^999999999", "1e9999999", "-1e-9999999", "9" * 400]),
-    st.sampled_from(["nan", "-inf", "Infinity", "sNaN", "1_000", "０", "1,5", ".", "-", "+", "e5", "10^", "0x1f",
-                     "١٢", "½", "4.5.6", "1e", "--1"]),
+    st.sampled_from(
+        [
+            "nan",
+            "-inf",
+            "Infinity",
+            "sNaN",
+            "1_000",
+            "０",
+            "1,5",
+            ".",
+            "-",
+            "+",
+            "e5",
+            "10^",
+            "0x1f",
+            "١٢",
+            "½",
+            "4.5.6",
+            "1e",
+            "--1",
+        ]
+    ),
 )
-code_text = st.sampled_from(["etv6_runx1", "high_hyperdiploidy", "bcr_abl1", "kmt2a_r", "hypodiploidy", "b_other",
-                             "iamp21", "ETV6_RUNX1", "etv6-runx1", "none", ""])
+code_text = st.sampled_from(
+    [
+        "etv6_runx1",
+        "high_hyperdiploidy",
+        "bcr_abl1",
+        "kmt2a_r",
+        "hypodiploidy",
+        "b_other",
+        "iamp21",
+        "ETV6_RUNX1",
+        "etv6-runx1",
+        "none",
+        "",
+    ]
+)
 genetics_text = st.lists(code_text, max_size=4).flatmap(
-    lambda codes: st.sampled_from([",", ";", "+", " ", "|", ", "]).map(lambda sep: sep.join(codes)))
+    lambda codes: st.sampled_from([",", ";", "+", " ", "|", ", "]).map(lambda sep: sep.join(codes))
+)
 nasty_text = st.one_of(
     st.text(max_size=30),
-    st.text(alphabet=st.sampled_from('=+-@\t\r\n",;\x00\ufeff\u2028 \\\'{}[]aé'), max_size=20),
-    st.sampled_from(['=HYPERLINK("http://x")', "+cmd|' /C calc'!A0", "-1+2", "@SUM(A1)", "CNS1", "CNS3", "cns2",
-                     "yes", "no", "true", "0", "1", "maybe", "", " "]),
+    st.text(alphabet=st.sampled_from("=+-@\t\r\n\",;\x00\ufeff\u2028 \\'{}[]aé"), max_size=20),
+    st.sampled_from(
+        [
+            '=HYPERLINK("http://x")',
+            "+cmd|' /C calc'!A0",
+            "-1+2",
+            "@SUM(A1)",
+            "CNS1",
+            "CNS3",
+            "cns2",
+            "yes",
+            "no",
+            "true",
+            "0",
+            "1",
+            "maybe",
+            "",
+            " ",
+        ]
+    ),
 )
 cell_text = st.one_of(number_text, genetics_text, nasty_text)
 column_name = st.one_of(st.sampled_from(COLUMNS), st.text(max_size=12))
@@ -96,8 +147,11 @@ json_line = st.one_of(
     st.just(""),
 )
 jsonl_documents = st.lists(json_line, max_size=10).map(lambda lines: "\n".join(lines) + "\n")
-raw_cases = st.dictionaries(column_name.filter(lambda name: name not in ("id", "name", "label", "comment", "case_id")),
-                            st.one_of(cell_text, st.none()), max_size=8)
+raw_cases = st.dictionaries(
+    column_name.filter(lambda name: name not in ("id", "name", "label", "comment", "case_id")),
+    st.one_of(cell_text, st.none()),
+    max_size=8,
+)
 
 
 def _data_rows(text: str) -> int:
@@ -187,9 +241,14 @@ def test_batch_on_jsonl_keeps_every_row(text: str, out_suffix: str) -> None:
 
 
 @settings(max_examples=150)
-@given(st.one_of(st.binary(max_size=300), csv_documents().map(lambda t: t.encode("utf-16")),
-                 csv_documents().map(lambda t: t.encode("latin-1", errors="replace"))),
-       st.sampled_from([".csv", ".jsonl"]))
+@given(
+    st.one_of(
+        st.binary(max_size=300),
+        csv_documents().map(lambda t: t.encode("utf-16")),
+        csv_documents().map(lambda t: t.encode("latin-1", errors="replace")),
+    ),
+    st.sampled_from([".csv", ".jsonl"]),
+)
 def test_batch_on_random_bytes_raises_only_batch_file_error(data: bytes, suffix: str) -> None:
     _run(data, suffix, ".csv")
 
@@ -244,7 +303,8 @@ def test_upload_reader_raises_only_batch_file_error(data: bytes) -> None:
 @settings(max_examples=300)
 @given(st.dictionaries(column_name, st.lists(st.one_of(cell_text, st.text(max_size=20)), max_size=3), max_size=8))
 def test_link_parser_with_repeated_parameters_never_raises_and_never_takes_a_repeated_value(
-        params: dict[str, list[str]]) -> None:
+    params: dict[str, list[str]],
+) -> None:
     """Every value of each parameter, as st.query_params.get_all gives them: a repeat is a named error."""
     assert patient_from_query is not None
     patient, errors = patient_from_query(params)

@@ -60,48 +60,72 @@ CASES: list[Bad] = [
         Bad(f"{name}-negative", _with(**{name: -0.5}), name, "greater_than_equal", "greater than or equal to 0")
         for name in NUMERIC_FIELDS
     ),
-    Bad("mrd_eoi-tiny-negative", _with(mrd_eoi_percent=-1e-9), "mrd_eoi_percent", "greater_than_equal", "greater than or equal to 0"),
+    Bad(
+        "mrd_eoi-tiny-negative",
+        _with(mrd_eoi_percent=-1e-9),
+        "mrd_eoi_percent",
+        "greater_than_equal",
+        "greater than or equal to 0",
+    ),
     # -- above the range
     Bad("age-exactly-120", _with(age_years=120), "age_years", "less_than", "less than 120"),
     Bad("age-120.0001", _with(age_years=120.0001), "age_years", "less_than", "less than 120"),
     Bad("age-150", _with(age_years=150.0), "age_years", "less_than", "less than 120"),
-    Bad("wbc-2000.001", _with(wbc_10e9_per_l=2000.001), "wbc_10e9_per_l", "less_than_equal", "less than or equal to 2000"),
+    Bad(
+        "wbc-2000.001",
+        _with(wbc_10e9_per_l=2000.001),
+        "wbc_10e9_per_l",
+        "less_than_equal",
+        "less than or equal to 2000",
+    ),
     Bad("wbc-1e6", _with(wbc_10e9_per_l=1e6), "wbc_10e9_per_l", "less_than_equal", "less than or equal to 2000"),
     *(
         Bad(f"{name}-above-100", _with(**{name: 100.01}), name, "less_than_equal", "less than or equal to 100")
         for name in MRD_FIELDS
     ),
     # -- strings and booleans where numbers are expected (the numeric fields are strict)
-    *(
-        Bad(f"{name}-as-string", _with(**{name: "5"}), name, "float_type", "valid number")
-        for name in NUMERIC_FIELDS
-    ),
-    *(
-        Bad(f"{name}-as-bool", _with(**{name: True}), name, "float_type", "valid number")
-        for name in NUMERIC_FIELDS
-    ),
+    *(Bad(f"{name}-as-string", _with(**{name: "5"}), name, "float_type", "valid number") for name in NUMERIC_FIELDS),
+    *(Bad(f"{name}-as-bool", _with(**{name: True}), name, "float_type", "valid number") for name in NUMERIC_FIELDS),
     Bad("mrd_eoi-false", _with(mrd_eoi_percent=False), "mrd_eoi_percent", "float_type", "valid number"),
     Bad("age-as-list", _with(age_years=[5]), "age_years", "float_type", "valid number"),
     # -- genetics
     Bad("genetics-unknown-code", _with(genetics=["not_a_code"]), "genetics", "enum", "'etv6_runx1'"),
     Bad("genetics-code-wrong-case", _with(genetics=["ETV6_RUNX1"]), "genetics", "enum", "'etv6_runx1'"),
-    Bad("genetics-one-unknown-among-known", _with(genetics=["etv6_runx1", "bcr-abl1"]), "genetics", "enum", "'bcr_abl1'"),
     Bad(
-        "genetics-bare-string", _with(genetics="etv6_runx1"), "genetics", "frozen_set_type", "valid frozenset",
+        "genetics-one-unknown-among-known", _with(genetics=["etv6_runx1", "bcr-abl1"]), "genetics", "enum", "'bcr_abl1'"
+    ),
+    Bad(
+        "genetics-bare-string",
+        _with(genetics="etv6_runx1"),
+        "genetics",
+        "frozen_set_type",
+        "valid frozenset",
         json_msg="valid array",
     ),
-    Bad("genetics-null", _with(genetics=None), "genetics", "frozen_set_type", "valid frozenset", json_msg="valid array"),
     Bad(
-        "genetics-b_other-with-code", _with(genetics=["b_other", "etv6_runx1"]), "genetics",
-        "genetics_contradiction", "cannot be combined with etv6_runx1",
+        "genetics-null", _with(genetics=None), "genetics", "frozen_set_type", "valid frozenset", json_msg="valid array"
     ),
     Bad(
-        "genetics-b_other-with-two-codes", _with(genetics=["iamp21", "b_other", "dux4_r"]), "genetics",
-        "genetics_contradiction", "cannot be combined with dux4_r, iamp21",
+        "genetics-b_other-with-code",
+        _with(genetics=["b_other", "etv6_runx1"]),
+        "genetics",
+        "genetics_contradiction",
+        "cannot be combined with etv6_runx1",
     ),
     Bad(
-        "genetics-b_other-python-set", _with(genetics={"b_other", "kmt2a_r"}), "genetics",
-        "genetics_contradiction", "cannot be combined with kmt2a_r", json_ok=False,
+        "genetics-b_other-with-two-codes",
+        _with(genetics=["iamp21", "b_other", "dux4_r"]),
+        "genetics",
+        "genetics_contradiction",
+        "cannot be combined with dux4_r, iamp21",
+    ),
+    Bad(
+        "genetics-b_other-python-set",
+        _with(genetics={"b_other", "kmt2a_r"}),
+        "genetics",
+        "genetics_contradiction",
+        "cannot be combined with kmt2a_r",
+        json_ok=False,
     ),
     # -- CNS class
     Bad("cns-CNS4", _with(cns_status="CNS4"), "cns_status", "enum", "'CNS1', 'CNS2' or 'CNS3'"),
@@ -110,7 +134,13 @@ CASES: list[Bad] = [
     Bad("cns-empty-string", _with(cns_status=""), "cns_status", "enum", "'CNS1', 'CNS2' or 'CNS3'"),
     # -- testicular involvement is a strict boolean
     Bad("testicular-yes", _with(testicular_involvement="yes"), "testicular_involvement", "bool_type", "valid boolean"),
-    Bad("testicular-string-true", _with(testicular_involvement="true"), "testicular_involvement", "bool_type", "valid boolean"),
+    Bad(
+        "testicular-string-true",
+        _with(testicular_involvement="true"),
+        "testicular_involvement",
+        "bool_type",
+        "valid boolean",
+    ),
     Bad("testicular-1", _with(testicular_involvement=1), "testicular_involvement", "bool_type", "valid boolean"),
     # -- unknown fields
     Bad("extra-field", _with(blast_percent=80.0), "blast_percent", "extra_forbidden", "not permitted"),
@@ -184,7 +214,13 @@ def test_patient_is_frozen() -> None:
         ({"cns_status": "CNS4"}, "cns_status", "enum", "'CNS1', 'CNS2' or 'CNS3'"),
         ({"genetics": ["b_other", "bcr_abl1"]}, "genetics", "genetics_contradiction", "cannot be combined"),
     ],
-    ids=["what_if-wbc-negative", "what_if-unknown-field", "what_if-mrd-nan", "what_if-cns4", "what_if-b_other-contradiction"],
+    ids=[
+        "what_if-wbc-negative",
+        "what_if-unknown-field",
+        "what_if-mrd-nan",
+        "what_if-cns4",
+        "what_if-b_other-contradiction",
+    ],
 )
 def test_what_if_validates_changes(changes: dict[str, Any], field: str, type_: str, msg: str) -> None:
     patient = Patient(**BASE)
@@ -211,7 +247,9 @@ VALID_BOUNDARIES = [
     pytest.param({"genetics": ["hypodiploidy", "kmt2a_r"]}, id="genetics-hypodiploidy-with-other"),
     # model 1.1: masked hypodiploidy (a doubled hypodiploid clone looks hyperdiploid) is real, not a contradiction
     pytest.param({"genetics": ["hypodiploidy", "high_hyperdiploidy"]}, id="genetics-masked-hypodiploidy"),
-    pytest.param({"genetics": ["high_hyperdiploidy", "kmt2a_r", "hypodiploidy"]}, id="genetics-masked-hypodiploidy-and-more"),
+    pytest.param(
+        {"genetics": ["high_hyperdiploidy", "kmt2a_r", "hypodiploidy"]}, id="genetics-masked-hypodiploidy-and-more"
+    ),
     pytest.param({"cns_status": "CNS3", "testicular_involvement": True}, id="cns3-testicular"),
 ]
 
@@ -235,8 +273,15 @@ def test_masked_hypodiploidy_was_refused_as_a_contradiction() -> None:
     from riskcalc import assess
     from riskcalc.units import patient_from
 
-    patient = patient_from({"age_years": "4", "wbc_10e9_per_l": "12", "genetics": "hypodiploidy;high_hyperdiploidy",
-                            "cns_status": "CNS1", "mrd_eoi_percent": "0"})
+    patient = patient_from(
+        {
+            "age_years": "4",
+            "wbc_10e9_per_l": "12",
+            "genetics": "hypodiploidy;high_hyperdiploidy",
+            "cns_status": "CNS1",
+            "mrd_eoi_percent": "0",
+        }
+    )
     result = assess(patient)
     assert result.group == "high" and not result.provisional
     assert {"gen.hypodiploidy", "gen.high_hyperdiploidy", "note.masked_hypodiploidy"} <= set(result.fired_rules)

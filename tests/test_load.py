@@ -48,8 +48,17 @@ RSS_GROWTH_LIMIT_KB = 20 * 1024
 # --------------------------------------------------------------------------------------------- patients
 AGES = [0.0, 0.3, 0.999, 1.0, 4.0, 9.99, 10.0, 13.0, 15.0, 17.999, 18.0, 34.9, 35.0, 35.001, 60.0, 119.0]
 WBCS = [0.0, 5e-324, 1e-05, 4.0, 29.99, 30.0, 49.99, 50.0, 299.0, 300.0, 2000.0]
-GENETICS = [["b_other"], ["etv6_runx1"], ["high_hyperdiploidy"], ["bcr_abl1"], ["kmt2a_r"], ["etv6_runx1", "iamp21"],
-            ["dux4_r", "ikzf1plus"], ["hypodiploidy", "tcf3_hlf"], ["high_hyperdiploidy", "etv6_runx1"]]
+GENETICS = [
+    ["b_other"],
+    ["etv6_runx1"],
+    ["high_hyperdiploidy"],
+    ["bcr_abl1"],
+    ["kmt2a_r"],
+    ["etv6_runx1", "iamp21"],
+    ["dux4_r", "ikzf1plus"],
+    ["hypodiploidy", "tcf3_hlf"],
+    ["high_hyperdiploidy", "etv6_runx1"],
+]
 AGE_BANDS = [(0, 1), (1, 10), (1, 10), (10, 18), (18, 35), (18, 35), (35, 119.9)]  # low-risk bands drawn more
 MRDS = [0.0, 1e-07, 1e-05, 0.0099, 0.01, 0.5, 1.0, 100.0]
 
@@ -137,8 +146,13 @@ def million_process(request: pytest.FixtureRequest) -> Iterator[subprocess.Popen
     if not selected:
         yield None
         return
-    process = subprocess.Popen([sys.executable, "-c", MILLION_SCRIPT, str(MILLION)], cwd=ROOT,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-c", MILLION_SCRIPT, str(MILLION)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     yield process
     if process.poll() is None:
         process.kill()
@@ -182,8 +196,10 @@ def test_16_threads_agree_with_each_patient_alone_and_leave_no_sessions() -> Non
     rng = random.Random(1100)
     for _ in range(1100):
         assert assess(random_patient(rng)).group
-    print(f"\n16 threads x {PER_THREAD}: {THREADS * PER_THREAD} assessments in {seconds:.1f} s "
-          f"({THREADS * PER_THREAD / seconds:.0f}/s), all equal to the sequential results")
+    print(
+        f"\n16 threads x {PER_THREAD}: {THREADS * PER_THREAD} assessments in {seconds:.1f} s "
+        f"({THREADS * PER_THREAD / seconds:.0f}/s), all equal to the sequential results"
+    )
 
 
 def test_what_if_from_threads_matches_sequential() -> None:
@@ -227,10 +243,12 @@ def test_a_million_assessments_in_one_process(million_process: subprocess.Popen[
     result = json.loads(out.strip().splitlines()[-1])
     growth = result["rss_after_kb"] - result["rss_before_kb"]
     peak_growth = max(result["rss_checkpoints_kb"] + [result["rss_after_kb"]]) - result["rss_before_kb"]
-    print(f"\n{result['assessments']:,} assessments in {result['seconds']:.0f} s "
-          f"({result['assessments'] / result['seconds']:.0f}/s); RSS {result['rss_before_kb'] / 1024:.1f} MB -> "
-          f"{result['rss_after_kb'] / 1024:.1f} MB (growth {growth / 1024:+.2f} MB, largest {peak_growth / 1024:+.2f} MB); "
-          f"checkpoints (MB): {[round(kb / 1024, 1) for kb in result['rss_checkpoints_kb']]}")
+    print(
+        f"\n{result['assessments']:,} assessments in {result['seconds']:.0f} s "
+        f"({result['assessments'] / result['seconds']:.0f}/s); RSS {result['rss_before_kb'] / 1024:.1f} MB -> "
+        f"{result['rss_after_kb'] / 1024:.1f} MB (growth {growth / 1024:+.2f} MB, largest {peak_growth / 1024:+.2f} MB); "
+        f"checkpoints (MB): {[round(kb / 1024, 1) for kb in result['rss_checkpoints_kb']]}"
+    )
     assert result["assessments"] == MILLION
     assert result["same_results"]
     assert "MemoryError" not in err
@@ -268,7 +286,8 @@ def test_a_class_of_30_clients_for_a_minute(app_url: str) -> None:
     problems: list[str] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True,
+            executable_path=str(CHROMIUM),
+            headless=True,
             args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--disable-background-networking"],
         )
         try:
@@ -305,8 +324,10 @@ def test_a_class_of_30_clients_for_a_minute(app_url: str) -> None:
             browser.close()
     timings.sort()
     p95 = timings[int(0.95 * (len(timings) - 1))]
-    print(f"\na class of {CLIENTS} clients for {CLASS_SECONDS} s: {len(timings)} updates, "
-          f"median {timings[len(timings) // 2] * 1e3:.0f} ms, p95 {p95 * 1e3:.0f} ms")
+    print(
+        f"\na class of {CLIENTS} clients for {CLASS_SECONDS} s: {len(timings)} updates, "
+        f"median {timings[len(timings) // 2] * 1e3:.0f} ms, p95 {p95 * 1e3:.0f} ms"
+    )
     assert not problems, problems[:3]
     assert len(timings) >= CLIENTS
 

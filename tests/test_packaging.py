@@ -45,7 +45,9 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_wheel_carries_every_rule_file_and_py_typed(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
-    expected = {f"riskcalc/rules/{p.relative_to(RULES).as_posix()}" for p in RULES.rglob("*") if p.suffix in (".yaml", ".md")}
+    expected = {
+        f"riskcalc/rules/{p.relative_to(RULES).as_posix()}" for p in RULES.rglob("*") if p.suffix in (".yaml", ".md")
+    }
     assert expected and expected <= names
     assert "riskcalc/py.typed" in names and "riskcalc/__main__.py" in names
 
@@ -57,8 +59,11 @@ def test_wheel_in_a_fresh_venv_assesses_from_another_folder(wheel: Path, tmp_pat
     build_env = dict(os.environ)
     if sys.version_info >= (3, 13):  # durable_rules' C extension builds on 3.13 only with this mapping (README)
         build_env["CPPFLAGS"] = f"{build_env.get('CPPFLAGS', '')} -DPyEval_CallObject=PyObject_CallObject".strip()
-    _run([str(python), "-m", "pip", "install", "--quiet", "-c", str(ROOT / "constraints.txt"), str(wheel)], cwd=tmp_path,
-         env=build_env)
+    _run(
+        [str(python), "-m", "pip", "install", "--quiet", "-c", str(ROOT / "constraints.txt"), str(wheel)],
+        cwd=tmp_path,
+        env=build_env,
+    )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "RISKCALC_RULES_DIR")}
@@ -69,11 +74,18 @@ def test_wheel_in_a_fresh_venv_assesses_from_another_folder(wheel: Path, tmp_pat
         "print(r.group.value, r.provisional, r.model_version, rules_root().parent.name)\n"
     )
     done = _run([str(python), "-c", code], cwd=elsewhere, env=env)
-    version = _run([sys.executable, "-c", "from riskcalc import assess, Patient; "
-                    "print(assess(Patient(age_years=1, wbc_10e9_per_l=1)).model_version)"], cwd=ROOT).stdout.strip()
+    version = _run(
+        [
+            sys.executable,
+            "-c",
+            "from riskcalc import assess, Patient; print(assess(Patient(age_years=1, wbc_10e9_per_l=1)).model_version)",
+        ],
+        cwd=ROOT,
+    ).stdout.strip()
     assert done.stdout.split() == ["high", "False", version, "riskcalc"]  # the rules inside the installed package
-    script = _run([str(venv / "bin" / "riskcalc"), "assess", "--age-years", "12", "--wbc-10e9-per-l", "5"],
-                  cwd=elsewhere, env=env)
+    script = _run(
+        [str(venv / "bin" / "riskcalc"), "assess", "--age-years", "12", "--wbc-10e9-per-l", "5"], cwd=elsewhere, env=env
+    )
     assert "High" in script.stdout and "B-ALL" in script.stdout
     module = _run([str(python), "-m", "riskcalc", "schema"], cwd=elsewhere, env=env)
     assert '"age_years"' in module.stdout

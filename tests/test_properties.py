@@ -109,7 +109,11 @@ def test_filling_one_pending_result_stays_inside_possible_groups(patient: Patien
     blank = data.draw(st.sets(st.sampled_from(PENDING_FIELDS), min_size=1), label="results made pending")
     before = changed(patient, **{name: frozenset() if name == "genetics" else None for name in blank})
     name = data.draw(st.sampled_from(sorted(blank)), label="result filled in")
-    value_strategy = {"genetics": known_genetics(), "cns_status": st.sampled_from(CNS_CLASSES), "mrd_eoi_percent": mrd_values()}
+    value_strategy = {
+        "genetics": known_genetics(),
+        "cns_status": st.sampled_from(CNS_CLASSES),
+        "mrd_eoi_percent": mrd_values(),
+    }
     value = data.draw(value_strategy[name], label="its value")
     earlier, later = assess(before), assess(changed(before, **{name: value}))
     assert later.group in earlier.possible_groups
@@ -157,14 +161,29 @@ VALID_VALUES = {
 }
 
 INVALID_VALUES = [
-    ("age_years", -1.0), ("age_years", -5e-324), ("age_years", 120.0), ("age_years", math.nan), ("age_years", math.inf),
-    ("age_years", None), ("age_years", True), ("age_years", "5"),
-    ("wbc_10e9_per_l", -0.001), ("wbc_10e9_per_l", math.nextafter(2000.0, math.inf)), ("wbc_10e9_per_l", math.nan),
-    ("wbc_10e9_per_l", -math.inf), ("wbc_10e9_per_l", False), ("wbc_10e9_per_l", "12"),
+    ("age_years", -1.0),
+    ("age_years", -5e-324),
+    ("age_years", 120.0),
+    ("age_years", math.nan),
+    ("age_years", math.inf),
+    ("age_years", None),
+    ("age_years", True),
+    ("age_years", "5"),
+    ("wbc_10e9_per_l", -0.001),
+    ("wbc_10e9_per_l", math.nextafter(2000.0, math.inf)),
+    ("wbc_10e9_per_l", math.nan),
+    ("wbc_10e9_per_l", -math.inf),
+    ("wbc_10e9_per_l", False),
+    ("wbc_10e9_per_l", "12"),
     ("genetics", ["b_other", "etv6_runx1"]),
-    ("genetics", ["not_a_code"]), ("genetics", "etv6_runx1x"),
-    ("cns_status", "CNS4"), ("cns_status", "cns1"), ("cns_status", 3),
-    ("testicular_involvement", "yes"), ("testicular_involvement", 1), ("testicular_involvement", None),
+    ("genetics", ["not_a_code"]),
+    ("genetics", "etv6_runx1x"),
+    ("cns_status", "CNS4"),
+    ("cns_status", "cns1"),
+    ("cns_status", 3),
+    ("testicular_involvement", "yes"),
+    ("testicular_involvement", 1),
+    ("testicular_involvement", None),
     *[(f, v) for f in MRD_FIELDS for v in (-0.001, math.nextafter(100.0, math.inf), math.nan, math.inf, True, "0.01")],
     ("sex", "M"),
 ]
@@ -181,7 +200,9 @@ def test_what_if_equals_assess_of_the_changed_patient(patient: Patient, change: 
     st.one_of(
         st.sampled_from(INVALID_VALUES),
         st.tuples(st.just("age_years"), st.floats(min_value=120, exclude_min=False) | st.floats(max_value=-5e-324)),
-        st.tuples(st.sampled_from(MRD_FIELDS), st.floats(min_value=100, exclude_min=True) | st.floats(max_value=-5e-324)),
+        st.tuples(
+            st.sampled_from(MRD_FIELDS), st.floats(min_value=100, exclude_min=True) | st.floats(max_value=-5e-324)
+        ),
     ),
 )
 def test_what_if_rejects_invalid_values(patient: Patient, change: tuple[str, Any]) -> None:

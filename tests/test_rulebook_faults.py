@@ -132,7 +132,9 @@ def test_unresolved_citation_key_in_note(rules: Path) -> None:
 def test_duplicate_rule_id_across_files(rules: Path) -> None:
     # adult.yaml is read before pediatric.yaml, so the second definition is the pediatric one.
     edit_rule(rules, "pediatric.yaml", "ped.cns3", lambda rule: rule.update(id="adult.cns3"))
-    load_fails(rules, "duplicate rule id", "first defined in", "adult.yaml", file="pediatric.yaml", rule_id="adult.cns3")
+    load_fails(
+        rules, "duplicate rule id", "first defined in", "adult.yaml", file="pediatric.yaml", rule_id="adult.cns3"
+    )
 
 
 def test_duplicate_rule_id_in_one_file(rules: Path) -> None:
@@ -184,7 +186,11 @@ MALFORMED = [
     pytest.param("cns_status >= CNS1", "does not apply to code field", id="order-on-cns"),
     pytest.param("age_years has etv6_runx1", "does not apply to number field", id="has-on-number"),
     pytest.param("testicular_involvement == yes", "must be true or false", id="bool-yes"),
-    pytest.param("mrd_eoi_percent < 1e-05", "value '1e-05' for 'mrd_eoi_percent' is not a plain decimal number", id="exponent-1e-05"),
+    pytest.param(
+        "mrd_eoi_percent < 1e-05",
+        "value '1e-05' for 'mrd_eoi_percent' is not a plain decimal number",
+        id="exponent-1e-05",
+    ),
     pytest.param("mrd_eoi_percent < 1.0e-04", "not a plain decimal number", id="exponent-with-fraction"),
     pytest.param("wbc_10e9_per_l >= .5", "not a plain decimal number", id="leading-dot"),
     pytest.param("wbc_10e9_per_l >= inf", "not a plain decimal number", id="inf"),
@@ -202,21 +208,27 @@ def test_malformed_condition(rules: Path, when: Any, fragment: str) -> None:
 
 
 def test_malformed_branch_condition(rules: Path) -> None:
-    edit_yaml(model_file(rules, "model.yaml"), lambda data: branch_spec(data, "adult")["rule"].update(when="age_years => 18"))
+    edit_yaml(
+        model_file(rules, "model.yaml"), lambda data: branch_spec(data, "adult")["rule"].update(when="age_years => 18")
+    )
     load_fails(rules, "malformed condition", file="model.yaml", rule_id="branch.adult")
 
 
 def test_branch_chosen_by_other_field(rules: Path) -> None:
     edit_yaml(
         model_file(rules, "model.yaml"),
-        lambda data: branch_spec(data, "adult")["rule"].update(when={"all": ["age_years >= 18", "wbc_10e9_per_l >= 0"]}),
+        lambda data: branch_spec(data, "adult")["rule"].update(
+            when={"all": ["age_years >= 18", "wbc_10e9_per_l >= 0"]}
+        ),
     )
     load_fails(rules, "age_years alone", file="model.yaml", rule_id="branch.adult")
 
 
 def test_factor_not_in_model(rules: Path) -> None:
     edit_rule(rules, "pediatric.yaml", "ped.cns1", lambda rule: rule.update(factor="CNS"))
-    load_fails(rules, "factor 'CNS' is not listed under 'factors' in model.yaml", file="pediatric.yaml", rule_id="ped.cns1")
+    load_fails(
+        rules, "factor 'CNS' is not listed under 'factors' in model.yaml", file="pediatric.yaml", rule_id="ped.cns1"
+    )
 
 
 def test_factor_removed_from_model(rules: Path) -> None:
@@ -264,7 +276,9 @@ def test_unknown_key_in_rule(rules: Path, change: Callable[[dict[str, Any]], Non
 
 def test_unknown_key_in_note(rules: Path) -> None:
     # A note has no factor, direction or effect; giving it one is an error, not a silently ignored key.
-    edit_rule(rules, "notes.yaml", "note.ph_tki", lambda rule: rule.update(effect={"signals": ["unfavorable_genetics"]}))
+    edit_rule(
+        rules, "notes.yaml", "note.ph_tki", lambda rule: rule.update(effect={"signals": ["unfavorable_genetics"]})
+    )
     load_fails(rules, "effect: Extra inputs are not permitted", file="notes.yaml", rule_id="note.ph_tki")
 
 
@@ -296,7 +310,9 @@ def test_grouping_none_signal_no_rule_raises(rules: Path) -> None:
 
 def test_signal_misspelt_in_rule(rules: Path) -> None:
     # The rule raises a misspelt signal: the grouping's own spelling is then raised by no rule.
-    edit_rule(rules, "adult.yaml", "adult.wbc_30_or_more", lambda rule: rule.update(effect={"signals": ["adult_wbc_hihg"]}))
+    edit_rule(
+        rules, "adult.yaml", "adult.wbc_30_or_more", lambda rule: rule.update(effect={"signals": ["adult_wbc_hihg"]})
+    )
     load_fails(rules, "'adult_wbc_high', which no rule raises", file="model.yaml")
 
 
@@ -354,8 +370,15 @@ def test_label_for_unknown_code(rules: Path) -> None:
         ("cns_status", [], "'cns_status' needs at least one representative"),
     ],
     ids=[
-        "cns4", "mrd-150", "mrd-negative", "mrd-exponent-string", "unknown-code", "b_other-contradiction",
-        "genetics-bare-string", "unknown-field", "empty-list",
+        "cns4",
+        "mrd-150",
+        "mrd-negative",
+        "mrd-exponent-string",
+        "unknown-code",
+        "b_other-contradiction",
+        "genetics-bare-string",
+        "unknown-field",
+        "empty-list",
     ],
 )
 def test_invalid_pending_representative(rules: Path, field: str, values: list[Any], fragment: str) -> None:
@@ -435,7 +458,13 @@ def test_action_exception_surfaces_in_evaluate(rulebook: Rulebook, monkeypatch: 
 @pytest.mark.parametrize(
     "patient",
     [
-        Patient(age_years=5.0, wbc_10e9_per_l=5.0, cns_status=CNSStatus.CNS1, genetics={GeneticCode.B_OTHER}, mrd_eoi_percent=0.0),
+        Patient(
+            age_years=5.0,
+            wbc_10e9_per_l=5.0,
+            cns_status=CNSStatus.CNS1,
+            genetics={GeneticCode.B_OTHER},
+            mrd_eoi_percent=0.0,
+        ),
         Patient(age_years=5.0, wbc_10e9_per_l=5.0),  # CNS pending: the failing rule fires on a probe, not the case
     ],
     ids=["in-case", "in-probe"],
@@ -480,7 +509,15 @@ def test_unevaluated_probe_detected(rulebook: Rulebook, monkeypatch: pytest.Monk
 
     monkeypatch.setattr(RuleEngine, "_record", patched)
     monkeypatch.setitem(engine_module._engines, MODEL, RuleEngine(rulebook))
-    assess(Patient(age_years=5.0, wbc_10e9_per_l=5.0, genetics={GeneticCode.B_OTHER}, cns_status=CNSStatus.CNS1, mrd_eoi_percent=0.0))
+    assess(
+        Patient(
+            age_years=5.0,
+            wbc_10e9_per_l=5.0,
+            genetics={GeneticCode.B_OTHER},
+            cns_status=CNSStatus.CNS1,
+            mrd_eoi_percent=0.0,
+        )
+    )
     with pytest.raises(EngineError, match="not evaluated"):
         assess(Patient(age_years=5.0, wbc_10e9_per_l=5.0))
 
@@ -489,8 +526,17 @@ def _random_patient(rng: random.Random) -> Patient:
     age = rng.choice([0.0, 0.3, 0.999, 1.0, 4.0, 9.99, 10.0, 15.0, 17.999, 18.0, 34.9, 35.0, 60.0, 119.0])
     wbc = rng.choice([0.0, 5e-324, 1e-05, 4.0, 29.99, 30.0, 49.99, 50.0, 299.0, 300.0, 2000.0])
     genetics = rng.choice(
-        [[], ["b_other"], ["etv6_runx1"], ["high_hyperdiploidy"], ["bcr_abl1"], ["kmt2a_r"],
-         ["etv6_runx1", "iamp21"], ["dux4_r", "ikzf1plus"], ["hypodiploidy", "tcf3_hlf"]]
+        [
+            [],
+            ["b_other"],
+            ["etv6_runx1"],
+            ["high_hyperdiploidy"],
+            ["bcr_abl1"],
+            ["kmt2a_r"],
+            ["etv6_runx1", "iamp21"],
+            ["dux4_r", "ikzf1plus"],
+            ["hypodiploidy", "tcf3_hlf"],
+        ]
     )
     mrd = [None, 0.0, 1e-07, 1e-05, 0.0099, 0.01, 0.5, 1.0, 100.0]
     return Patient(
@@ -534,41 +580,57 @@ def test_session_limit_is_real_without_deletion(rulebook: Rulebook, monkeypatch:
     ("patient", "fires", "not_fires", "group"),
     [
         (
-            Patient(age_years=5.0, wbc_10e9_per_l=5.0, genetics={"etv6_runx1"}, cns_status="CNS1", mrd_eoi_percent=1e-05),
-            {"ped.mrd_eoi_negative"}, {"ped.mrd_eoi_positive"}, RiskGroup.FAVORABLE,
+            Patient(
+                age_years=5.0, wbc_10e9_per_l=5.0, genetics={"etv6_runx1"}, cns_status="CNS1", mrd_eoi_percent=1e-05
+            ),
+            {"ped.mrd_eoi_negative"},
+            {"ped.mrd_eoi_positive"},
+            RiskGroup.FAVORABLE,
         ),
         (
             Patient(age_years=5.0, wbc_10e9_per_l=5e-324, genetics={"b_other"}, cns_status="CNS1", mrd_eoi_percent=0.0),
-            {"ped.nci_standard"}, {"ped.nci_high_wbc"}, RiskGroup.STANDARD,
+            {"ped.nci_standard"},
+            {"ped.nci_high_wbc"},
+            RiskGroup.STANDARD,
         ),
         (
             Patient(
-                age_years=5.0, wbc_10e9_per_l=1e-05, genetics={"high_hyperdiploidy"}, cns_status="CNS1",
-                mrd_eoi_percent=1e-07, mrd_day8_pb_percent=1e-07, mrd_eoc_percent=1e-07,
+                age_years=5.0,
+                wbc_10e9_per_l=1e-05,
+                genetics={"high_hyperdiploidy"},
+                cns_status="CNS1",
+                mrd_eoi_percent=1e-07,
+                mrd_day8_pb_percent=1e-07,
+                mrd_eoc_percent=1e-07,
             ),
             {"ped.mrd_eoi_negative", "ped.mrd_day8_negative", "ped.mrd_eoc_negative", "ped.nci_standard"},
             {"ped.mrd_eoi_positive", "ped.mrd_day8_intermediate", "ped.mrd_eoc_positive"},
             RiskGroup.FAVORABLE,
         ),
         (
-            Patient(age_years=40.0, wbc_10e9_per_l=5e-324, genetics={"b_other"}, cns_status="CNS1", mrd_eoi_percent=1e-05),
-            {"adult.mrd_eoi_negative", "adult.wbc_under_30"}, {"adult.mrd_eoi_positive", "adult.wbc_30_or_more"},
+            Patient(
+                age_years=40.0, wbc_10e9_per_l=5e-324, genetics={"b_other"}, cns_status="CNS1", mrd_eoi_percent=1e-05
+            ),
+            {"adult.mrd_eoi_negative", "adult.wbc_under_30"},
+            {"adult.mrd_eoi_positive", "adult.wbc_30_or_more"},
             RiskGroup.HIGH,  # high by age >= 35 only
         ),
         (
             Patient(age_years=1e-05, wbc_10e9_per_l=1e-05, genetics={"kmt2a_r"}, mrd_eoi_percent=1e-05),
-            {"branch.infant", "note.infant_kmt2a_young"}, {"branch.pediatric"}, RiskGroup.HIGH,
+            {"branch.infant", "note.infant_kmt2a_young"},
+            {"branch.pediatric"},
+            RiskGroup.HIGH,
         ),
         (
             Patient(age_years=5e-324, wbc_10e9_per_l=2000.0, genetics={"b_other"}),
-            {"branch.infant"}, {"branch.pediatric"}, RiskGroup.HIGH,
+            {"branch.infant"},
+            {"branch.pediatric"},
+            RiskGroup.HIGH,
         ),
     ],
     ids=["mrd-eoi-1e-05", "wbc-5e-324", "all-mrd-1e-07", "adult-mrd-1e-05", "infant-age-1e-05", "age-5e-324"],
 )
-def test_exponent_values_evaluated(
-    patient: Patient, fires: set[str], not_fires: set[str], group: RiskGroup
-) -> None:
+def test_exponent_values_evaluated(patient: Patient, fires: set[str], not_fires: set[str], group: RiskGroup) -> None:
     result = assess(patient)
     assert fires <= set(result.fired_rules)
     assert not (not_fires & set(result.fired_rules))
@@ -608,7 +670,12 @@ def test_threads_agree_with_sequential() -> None:
 def test_duplicate_yaml_key_is_refused(rules: Path) -> None:
     path = model_file(rules, "pediatric.yaml")
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace('    when: "cns_status == CNS1"\n', '    when: "cns_status == CNS1"\n    when: "cns_status == CNS2"\n', 1), encoding="utf-8")
+    path.write_text(
+        text.replace(
+            '    when: "cns_status == CNS1"\n', '    when: "cns_status == CNS1"\n    when: "cns_status == CNS2"\n', 1
+        ),
+        encoding="utf-8",
+    )
     load_fails(rules, "key 'when' appears twice", file="pediatric.yaml")
 
 
@@ -620,7 +687,9 @@ def test_duplicate_reference_key_is_refused(rules: Path) -> None:
 
 def test_branch_rule_raising_a_signal_its_branch_ignores(rules: Path) -> None:
     edit_rule(rules, "adult.yaml", "adult.cns3", lambda rule: rule["effect"].update(signals=["cns3", "testicular"]))
-    load_fails(rules, "raises ['testicular'], which the adult grouping does not use", file="adult.yaml", rule_id="adult.cns3")
+    load_fails(
+        rules, "raises ['testicular'], which the adult grouping does not use", file="adult.yaml", rule_id="adult.cns3"
+    )
 
 
 def test_path_that_requires_and_excludes_the_same_signal(rules: Path) -> None:
@@ -642,7 +711,9 @@ def test_repeated_citation_key(rules: Path) -> None:
 
 
 def test_pending_field_that_is_never_missing(rules: Path) -> None:
-    edit_yaml(model_file(rules, "model.yaml"), lambda data: data["pending"].update(testicular_involvement=[True, False]))
+    edit_yaml(
+        model_file(rules, "model.yaml"), lambda data: data["pending"].update(testicular_involvement=[True, False])
+    )
     load_fails(rules, "'testicular_involvement' always has a value", file="model.yaml")
 
 
@@ -655,7 +726,11 @@ def test_yml_file_is_not_silently_ignored(rules: Path) -> None:
     ("pediatric", "adult", "fragment"),
     [
         ({"all": ["age_years >= 1", "age_years < 17"]}, "age_years >= 18", "at age 17.0 0 branches apply (none)"),
-        ({"all": ["age_years >= 1", "age_years < 18"]}, "age_years >= 17", "at age 17.0 2 branches apply (branch.adult, branch.pediatric)"),
+        (
+            {"all": ["age_years >= 1", "age_years < 18"]},
+            "age_years >= 17",
+            "at age 17.0 2 branches apply (branch.adult, branch.pediatric)",
+        ),
     ],
     ids=["gap", "overlap"],
 )

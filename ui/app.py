@@ -42,8 +42,12 @@ def warm_engine() -> Rulebook:
 
 
 def main() -> None:
-    st.set_page_config(page_title="riskcalc: B-ALL risk groups for teaching", page_icon=str(ICON),
-                       layout="wide", initial_sidebar_state="auto")  # auto: closed on a phone, where it would cover the page
+    st.set_page_config(
+        page_title="riskcalc: B-ALL risk groups for teaching",
+        page_icon=str(ICON),
+        layout="wide",
+        initial_sidebar_state="auto",
+    )  # auto: closed on a phone, where it would cover the page
     warm_engine()
     inputs.keep_across_pages(st.session_state)
 
@@ -58,8 +62,9 @@ def main() -> None:
     page = st.navigation(pages)
 
     with st.sidebar:
-        enabled = st.toggle("Presentation mode", key=PRESENTATION,
-                            help="Large type and full width, for projecting in a lecture hall.")
+        enabled = st.toggle(
+            "Presentation mode", key=PRESENTATION, help="Large type and full width, for projecting in a lecture hall."
+        )
         st.caption("For teaching only: not a treatment protocol. Nothing you enter is stored or sent anywhere.")
     st.markdown(_READABLE_CAPTIONS, unsafe_allow_html=True)
     presentation.apply(enabled)

@@ -48,12 +48,21 @@ def serve_app(log_dir: Path, app: Path = APP) -> Iterator[str]:
     The server's output goes to a log file in log_dir, quoted in the error if it fails to start."""
     port = free_port()
     command = [
-        sys.executable, "-m", "streamlit", "run", str(app),
-        "--server.headless", "true",
-        "--server.port", str(port),
-        "--server.address", "127.0.0.1",
-        "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app),
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
     ]
     log_path = log_dir / f"streamlit-{port}.log"
     with log_path.open("wb") as output:
@@ -71,7 +80,9 @@ def serve_app(log_dir: Path, app: Path = APP) -> Iterator[str]:
                 except (urllib.error.URLError, ConnectionError, TimeoutError):
                     pass
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"streamlit did not become healthy in {START_TIMEOUT_S:.0f} s:\n{log_path.read_text()}")
+                    raise RuntimeError(
+                        f"streamlit did not become healthy in {START_TIMEOUT_S:.0f} s:\n{log_path.read_text()}"
+                    )
                 time.sleep(0.2)
             yield base
         finally:

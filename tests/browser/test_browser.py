@@ -34,7 +34,9 @@ def open_page(page: Page, url: str) -> None:
 def test_shared_link_shows_the_case_assessed(page: Page, app_url: str) -> None:
     open_page(page, app_url + SHARED)
     expect(group_badge(page)).to_contain_text("Risk group: Favorable")
-    expect(page.get_by_label("Age at diagnosis (years)", exact=True)).to_have_value("4")  # shown exactly, never rounded to 2 decimals
+    expect(page.get_by_label("Age at diagnosis (years)", exact=True)).to_have_value(
+        "4"
+    )  # shown exactly, never rounded to 2 decimals
 
 
 def test_changing_an_input_changes_the_group(page: Page, app_url: str) -> None:
@@ -118,6 +120,9 @@ def test_every_request_stays_on_the_app_server(page: Page, app_url: str) -> None
     page.on("request", lambda request: requested.append(request.url))
     for path in (SHARED, "/compare", "/cases", "/batch"):
         open_page(page, app_url + path)
-    elsewhere = [url for url in requested if urlsplit(url).scheme in ("http", "https", "ws", "wss")
-                 and urlsplit(url).netloc != own]
+    elsewhere = [
+        url
+        for url in requested
+        if urlsplit(url).scheme in ("http", "https", "ws", "wss") and urlsplit(url).netloc != own
+    ]
     assert len(requested) > 50 and not elsewhere, elsewhere[:5]

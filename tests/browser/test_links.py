@@ -24,7 +24,7 @@ SHOTS = Path(os.environ.get("RISKCALC_SHOTS", "/tmp/shots"))
 AGE, WBC = "Age at diagnosis (years)", "White cell count at diagnosis (x10⁹/L)"
 MRD_EOI = "End-of-induction MRD value (%)"
 BAD_WBC = "/?age_years=12&wbc_10e9_per_l=60000"
-HINT = ("did you mean 60 x10⁹/L? (60000 cells per µL: use wbc_per_ul=60000)")
+HINT = "did you mean 60 x10⁹/L? (60000 cells per µL: use wbc_per_ul=60000)"
 
 
 def open_page(page: Page, url: str) -> None:
@@ -78,8 +78,9 @@ def test_regression_wbc_per_ul_in_a_link_showed_the_default_4_year_olds_favorabl
     ],
     ids=["no-wbc", "only-genetics", "age-abc", "age-twice", "negative", "comma-decimal"],
 )
-def test_a_link_without_a_usable_age_or_count_shows_no_group(page: Page, app_url: str, link: str, age: str,
-                                                              wbc: str, named: str) -> None:
+def test_a_link_without_a_usable_age_or_count_shows_no_group(
+    page: Page, app_url: str, link: str, age: str, wbc: str, named: str
+) -> None:
     open_page(page, app_url + link)
     expect(page.get_by_text(named, exact=False).first).to_be_visible()
     expect_no_result(page)
@@ -136,15 +137,20 @@ def test_regression_a_negative_age_left_the_previous_result_on_screen(page: Page
 @pytest.fixture()
 def sized(browser: Browser, request: pytest.FixtureRequest) -> Iterator[tuple[Page, str]]:
     name, width, height, mobile = request.param
-    context = browser.new_context(viewport={"width": width, "height": height}, is_mobile=mobile, has_touch=mobile,
-                                  device_scale_factor=2 if mobile else 1)
+    context = browser.new_context(
+        viewport={"width": width, "height": height},
+        is_mobile=mobile,
+        has_touch=mobile,
+        device_scale_factor=2 if mobile else 1,
+    )
     context.set_default_timeout(20_000)
     yield context.new_page(), name
     context.close()
 
 
-@pytest.mark.parametrize("sized", [("1280x720", 1280, 720, False), ("390x844", 390, 844, True)], indirect=True,
-                         ids=["projector", "phone"])
+@pytest.mark.parametrize(
+    "sized", [("1280x720", 1280, 720, False), ("390x844", 390, 844, True)], indirect=True, ids=["projector", "phone"]
+)
 @pytest.mark.parametrize(("path", "shot"), [(BAD_WBC, "link_wbc60000"), ("/", "landing")], ids=["bad-link", "landing"])
 def test_screenshots(sized: tuple[Page, str], app_url: str, path: str, shot: str) -> None:
     page, size = sized

@@ -29,11 +29,18 @@ def test_opens_with_a_provisional_case_and_its_pending_results() -> None:
     at = new_app()
     assert not at.exception
     # spec 1.1 §6: a provisional result is headlined by its range, with the floor below it
-    assert "Provisional: Favorable, Standard or High — waiting for genetics, CNS status and end-of-induction MRD" in badge(at) and "At best Favorable" in badge(at)
+    assert (
+        "Provisional: Favorable, Standard or High — waiting for genetics, CNS status and end-of-induction MRD"
+        in badge(at)
+        and "At best Favorable" in badge(at)
+    )
     page = text(at)
     assert "Possible groups once the results arrive: **Favorable, Standard or High**" in page
-    for label in ("Genetic findings in the leukemic blasts", "CNS status at diagnosis (spinal fluid)",
-                  "End-of-induction marrow MRD"):
+    for label in (
+        "Genetic findings in the leukemic blasts",
+        "CNS status at diagnosis (spinal fluid)",
+        "End-of-induction marrow MRD",
+    ):
         assert f"**{label}**" in page
     assert "if 1 % → High" in page
     assert "Educational illustration only" in page  # the disclaimer
@@ -46,8 +53,15 @@ def test_every_input_has_a_visible_label_and_help() -> None:
     assert len(at.number_input) == 2 and len(at.text_input) == 3
     for widget in labelled:
         assert widget.label
-    assert all(widget.help for widget in [*at.number_input, at.checkbox(key="in_testis"),
-                                          at.radio(key="in_cns"), at.radio(key="in_genetics_state")])
+    assert all(
+        widget.help
+        for widget in [
+            *at.number_input,
+            at.checkbox(key="in_testis"),
+            at.radio(key="in_cns"),
+            at.radio(key="in_genetics_state"),
+        ]
+    )
 
 
 def complete_favorable(at: AppTest) -> AppTest:
@@ -123,8 +137,11 @@ def test_a_bad_mrd_value_is_an_error_naming_the_field_not_a_traceback() -> None:
     assert not at.exception
     # named in words, as the form labels it (not by its code name), and no result beside it
     assert [error.value for error in at.error] == [
-        ("Please correct the input; no result is shown until every value can be used.\n\n"
-        "- End-of-consolidation MRD value: 'lots' is not a number.")]
+        (
+            "Please correct the input; no result is shown until every value can be used.\n\n"
+            "- End-of-consolidation MRD value: 'lots' is not a number."
+        )
+    ]
     assert not [m for m in at.markdown if "rc-badge" in m.value]
 
 
@@ -154,8 +171,7 @@ def test_a_bad_link_parameter_shows_an_error_naming_it(name: str) -> None:
 
 
 def test_course_of_diagnosis_assesses_each_step_with_what_was_known() -> None:
-    at = new_app(age_years="4", wbc_10e9_per_l="12", genetics="etv6_runx1", cns_status="CNS1",
-                 mrd_eoi_percent="0.5")
+    at = new_app(age_years="4", wbc_10e9_per_l="12", genetics="etv6_runx1", cns_status="CNS1", mrd_eoi_percent="0.5")
     table = next(m.value for m in at.markdown if m.value.startswith("| Step |"))
     rows = table.splitlines()[2:]
     assert len(rows) == 5
@@ -187,15 +203,17 @@ def test_marking_genetics_pending_keeps_the_choice_but_ignores_it() -> None:
     assert "Risk group: High" in badge(at)
     at.radio(key="in_genetics_state").set_value("pending").run()
     assert not at.multiselect  # no findings list while results are pending
-    assert "Provisional: Favorable, Standard or High — waiting for genetics, CNS status and end-of-induction MRD" in badge(at)
+    assert (
+        "Provisional: Favorable, Standard or High — waiting for genetics, CNS status and end-of-induction MRD"
+        in badge(at)
+    )
     assert "genetics" not in at.query_params
     at.radio(key="in_genetics_state").set_value("known").run()
     assert at.multiselect(key="in_genetics").value == ["bcr_abl1"]
 
 
 def test_course_marks_a_group_that_only_becomes_final() -> None:
-    at = new_app(age_years="4", wbc_10e9_per_l="12", genetics="etv6_runx1", cns_status="CNS1",
-                 mrd_eoi_percent="0")
+    at = new_app(age_years="4", wbc_10e9_per_l="12", genetics="etv6_runx1", cns_status="CNS1", mrd_eoi_percent="0")
     table = next(m.value for m in at.markdown if m.value.startswith("| Step |"))
     rows = table.splitlines()[2:]
     assert "**Provisional: Favorable, Standard or High (at best Favorable)**" in rows[0]

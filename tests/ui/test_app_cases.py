@@ -18,8 +18,11 @@ CASES = teaching_cases()
 
 def texts(at: AppTest) -> str:
     """Everything the page wrote as text, markdown or alert, in one string."""
-    parts = [element.value for kind in ("markdown", "caption", "success", "error", "info", "warning", "header", "subheader", "title")
-             for element in getattr(at, kind)]
+    parts = [
+        element.value
+        for kind in ("markdown", "caption", "success", "error", "info", "warning", "header", "subheader", "title")
+        for element in getattr(at, kind)
+    ]
     return "\n".join(str(part) for part in parts)
 
 
@@ -97,8 +100,15 @@ def test_quiz_offers_every_set_of_groups_in_words(page: AppTest) -> None:
     at = to_quiz(page)
     radio = at.radio(key=f"quiz_answer_{CASES[0].id}")
     assert radio.label == "Your answer: which groups are still possible for this case?"
-    assert radio.options == ["Favorable", "Standard", "High", "Favorable or Standard", "Favorable or High",
-                             "Standard or High", "Favorable, Standard or High"]
+    assert radio.options == [
+        "Favorable",
+        "Standard",
+        "High",
+        "Favorable or Standard",
+        "Favorable or High",
+        "Standard or High",
+        "Favorable, Standard or High",
+    ]
 
 
 def _go_to(at: AppTest, case_id: str) -> AppTest:
@@ -118,15 +128,18 @@ def test_quiz_takes_the_range_as_the_answer_to_a_provisional_case(page: AppTest)
     at.radio(key=key).set_value("favorable,standard,high").run()
     at.button(key="quiz_check_at-diagnosis-only").click().run()
     assert not at.error
-    assert at.success[0].value == ("Correct after 2 tries. Provisional: Favorable, Standard or High — waiting for "
-                                   "genetics, CNS status and end-of-induction MRD; at best Favorable.")
+    assert at.success[0].value == (
+        "Correct after 2 tries. Provisional: Favorable, Standard or High — waiting for "
+        "genetics, CNS status and end-of-induction MRD; at best Favorable."
+    )
 
 
 def test_quiz_reveal_of_a_provisional_case_shows_its_range(page: AppTest) -> None:
     at = _go_to(to_quiz(page), "awaiting-mrd-etv6")
     at.button(key="quiz_reveal_awaiting-mrd-etv6").click().run()
-    assert at.info[0].value == ("The answer. Provisional: Favorable or High — waiting for end-of-induction MRD; "
-                                "at best Favorable.")
+    assert at.info[0].value == (
+        "The answer. Provisional: Favorable or High — waiting for end-of-induction MRD; at best Favorable."
+    )
 
 
 def test_quiz_score_counts_first_tries_and_moves_on(page: AppTest) -> None:

@@ -48,10 +48,17 @@ def test_pin_two_cases_and_compare_them_side_by_side() -> None:
     by_item = at.table[0].value
     assert by_item.loc["Risk group", "Differs"] == DIFFERS
     assert by_item.loc["End-of-induction marrow MRD", "Differs"] == DIFFERS
-    assert (by_item.loc["End-of-induction marrow MRD", "Case 1"], by_item.loc["End-of-induction marrow MRD", "Case 2"]) == ("0 %", "0.05 %")
+    assert (
+        by_item.loc["End-of-induction marrow MRD", "Case 1"],
+        by_item.loc["End-of-induction marrow MRD", "Case 2"],
+    ) == ("0 %", "0.05 %")
     assert by_item.loc["Age at diagnosis", "Differs"] == ""
     rule = "End-of-induction MRD: ▲ pushes towards a higher-risk group (ped.mrd_eoi_positive)"
-    assert (by_item.loc[rule, "Case 1"], by_item.loc[rule, "Case 2"], by_item.loc[rule, "Differs"]) == ("—", "applies", DIFFERS)
+    assert (by_item.loc[rule, "Case 1"], by_item.loc[rule, "Case 2"], by_item.loc[rule, "Differs"]) == (
+        "—",
+        "applies",
+        DIFFERS,
+    )
     notes = [item for item in by_item.index if item.startswith("Note: ")]
     assert notes and all(item.endswith(")") and "(note." in item for item in notes)
 
@@ -67,7 +74,9 @@ def test_only_differences_and_remove() -> None:
     assert 'class="rc-badge rc-provisional"' in badges[0] and "background:#e8edf3" in badges[0]
     assert PROVISIONAL in badges[0] and "At best Favorable" in badges[0] and "Risk group:" not in badges[0]
     assert 'class="rc-badge rc-high"' in badges[1] and "▲ Risk group: High" in badges[1]
-    assert at.table[0].value.loc["Risk group", "Case 1"] == "Provisional: Favorable, Standard or High (at best Favorable)"
+    assert (
+        at.table[0].value.loc["Risk group", "Case 1"] == "Provisional: Favorable, Standard or High (at best Favorable)"
+    )
     at.toggle(key="compare_only_differences").set_value(True).run()
     assert set(at.table[0].value["Differs"]) == {DIFFERS}
     at.button(key="unpin_0").click().run()
@@ -85,15 +94,18 @@ def test_pin_limit() -> None:
 
 def test_comparison_rows_mark_differences_in_words() -> None:
     words = load_vocabulary()
-    rows = comparison_rows([assess(Patient(age_years=4, wbc_10e9_per_l=12)),
-                            assess(Patient(age_years=4, wbc_10e9_per_l=60))], words)
+    rows = comparison_rows(
+        [assess(Patient(age_years=4, wbc_10e9_per_l=12)), assess(Patient(age_years=4, wbc_10e9_per_l=60))], words
+    )
     by_item = {row["Item"]: row for row in rows}
     assert by_item["White cell count at diagnosis"]["Differs"] == DIFFERS
     assert by_item["NCI/Rome group"]["Case 1"] == "standard" and by_item["NCI/Rome group"]["Case 2"] == "high"
     assert by_item["Branch"]["Differs"] == ""
     # a provisional case is its range, never its floor alone
     assert (by_item["Risk group"]["Case 1"], by_item["Risk group"]["Case 2"]) == (
-        "Provisional: Favorable, Standard or High (at best Favorable)", "High")
+        "Provisional: Favorable, Standard or High (at best Favorable)",
+        "High",
+    )
 
 
 # ---- Batch -------------------------------------------------------------------------------------------------
@@ -101,7 +113,7 @@ def test_comparison_rows_mark_differences_in_words() -> None:
 CSV = (
     "id,age_years,wbc_10e9_per_l,genetics,cns_status,mrd_eoi_percent,comment\n"
     "a,4,12,etv6_runx1,CNS1,0,fine\n"
-    "b,abc,12,,,,=HYPERLINK(\"x\")\n"
+    'b,abc,12,,,,=HYPERLINK("x")\n'
     "c,14,80,bcr_abl1,CNS2,0.05,\n"
     "d,4,12,,,,\n"
 )
@@ -111,16 +123,29 @@ def test_batch_table_keeps_good_rows_and_reports_bad_ones() -> None:
     table = batchtable.assess_csv(CSV.encode())
     assert [row["id"] for row in table.rows] == ["a", "b", "c", "d"]
     assert [row["group"] for row in table.rows] == ["favorable", "", "high", "favorable"]
-    assert [row["result"] for row in table.rows] == ["Risk group: Favorable", "", "Risk group: High",
-                                                     f"{PROVISIONAL}; at best Favorable"]
+    assert [row["result"] for row in table.rows] == [
+        "Risk group: Favorable",
+        "",
+        "Risk group: High",
+        f"{PROVISIONAL}; at best Favorable",
+    ]
     assert all(row["disclaimer"] == get_rulebook().disclaimer for row in table.rows)  # the bad row too
     assert table.rows[3]["provisional"] == "true"
     assert len(table.errors) == 1 and table.errors[0].startswith("line 3: age_years")
     assert table.rows[1]["comment"].startswith("'=")  # a formula is neutralised
     out = list(csv.DictReader(io.StringIO(table.to_csv())))
     assert out[0]["line"] == "2" and out[2]["fired_rules"].startswith("branch.pediatric")
-    assert list(out[0]) == ["line", "id", "age_years", "wbc_10e9_per_l", "genetics", "cns_status", "mrd_eoi_percent",
-                            "comment", *RESULT_COLUMNS]
+    assert list(out[0]) == [
+        "line",
+        "id",
+        "age_years",
+        "wbc_10e9_per_l",
+        "genetics",
+        "cns_status",
+        "mrd_eoi_percent",
+        "comment",
+        *RESULT_COLUMNS,
+    ]
     assert all(row["disclaimer"] == get_rulebook().disclaimer for row in out)
 
 
@@ -177,8 +202,10 @@ def test_batch_page_reports_an_ignored_name_column_once() -> None:
     at.file_uploader(key="batch_upload").upload("cases.csv", data, "text/csv").run()
     assert not at.exception
     ignored = [w.value for w in at.warning if "ignored" in w.value]
-    assert ignored == ["Column 'name' ignored: it is not read and not copied to the output, because results carry "
-                       "no identifying data (use 'id' for a study number)."]
+    assert ignored == [
+        "Column 'name' ignored: it is not read and not copied to the output, because results carry "
+        "no identifying data (use 'id' for a study number)."
+    ]
     frame: pd.DataFrame = at.dataframe[0].value
     assert "name" not in frame.columns and "Roe" not in frame.to_csv()
 

@@ -14,17 +14,23 @@ from streamlit.testing.v1 import AppTest
 
 from tests.ui.apptest import new_app
 
-WBC_60000 = ("The link's white cell count at diagnosis ('wbc_10e9_per_l=60000'): 60000 is above the accepted range "
-             "(0 to 2000 x10⁹/L); did you mean 60 x10⁹/L? (60000 cells per µL: use wbc_per_ul=60000).")
+WBC_60000 = (
+    "The link's white cell count at diagnosis ('wbc_10e9_per_l=60000'): 60000 is above the accepted range "
+    "(0 to 2000 x10⁹/L); did you mean 60 x10⁹/L? (60000 cells per µL: use wbc_per_ul=60000)."
+)
 NO_WBC = "The link gives no white cell count at diagnosis ('wbc_10e9_per_l' or 'wbc_per_ul'): every case needs it."
 NO_AGE = "The link gives no age at diagnosis ('age_years' or 'age_months'): every case needs it."
-LINK_HELD = ("The link could not be read completely, so no result is shown for it. The form shows every value "
-             "that could be read.")
+LINK_HELD = (
+    "The link could not be read completely, so no result is shown for it. The form shows every value "
+    "that could be read."
+)
 ENTER_AGE = "Enter the age at diagnosis to see a result."
 ENTER_WBC = "Enter the white cell count at diagnosis to see a result."
 ENTER_BOTH = "Enter the age at diagnosis and the white cell count at diagnosis to see a result."
-EXAMPLE = ("**Example case**, not one you entered: age at diagnosis 4 years, white cell count at diagnosis "
-           "12 x10⁹/L, every other result still pending. Change the values to your own case to assess it.")
+EXAMPLE = (
+    "**Example case**, not one you entered: age at diagnosis 4 years, white cell count at diagnosis "
+    "12 x10⁹/L, every other result still pending. Change the values to your own case to assess it."
+)
 
 
 def text(at: AppTest) -> str:
@@ -77,18 +83,30 @@ def test_regression_wbc_given_per_ul_showed_the_default_4_year_olds_favorable_fo
 @pytest.mark.parametrize(
     ("params", "expected", "errors", "prompt"),
     [
-        ({"age_years": "15", "genetics": "bcr_abl1", "cns_status": "CNS3"},
-         {"age": 15.0, "wbc": None, "genetics": ["bcr_abl1"], "cns": "CNS3"}, [NO_WBC], ENTER_WBC),
-        ({"genetics": "bcr_abl1"},
-         {"age": None, "wbc": None, "genetics": ["bcr_abl1"], "cns": "pending"}, [NO_AGE, NO_WBC], ENTER_BOTH),
-        ({"age_years": "abc", "wbc_10e9_per_l": "12", "genetics": "bcr_abl1"},
-         {"age": None, "wbc": 12.0, "genetics": ["bcr_abl1"], "cns": "pending"},
-         ["The link's age at diagnosis ('age_years=abc'): 'abc' is not a number."], ENTER_AGE),
+        (
+            {"age_years": "15", "genetics": "bcr_abl1", "cns_status": "CNS3"},
+            {"age": 15.0, "wbc": None, "genetics": ["bcr_abl1"], "cns": "CNS3"},
+            [NO_WBC],
+            ENTER_WBC,
+        ),
+        (
+            {"genetics": "bcr_abl1"},
+            {"age": None, "wbc": None, "genetics": ["bcr_abl1"], "cns": "pending"},
+            [NO_AGE, NO_WBC],
+            ENTER_BOTH,
+        ),
+        (
+            {"age_years": "abc", "wbc_10e9_per_l": "12", "genetics": "bcr_abl1"},
+            {"age": None, "wbc": 12.0, "genetics": ["bcr_abl1"], "cns": "pending"},
+            ["The link's age at diagnosis ('age_years=abc'): 'abc' is not a number."],
+            ENTER_AGE,
+        ),
     ],
     ids=["no-wbc", "only-genetics", "age-abc"],
 )
 def test_a_link_without_a_usable_age_or_count_keeps_every_readable_value_and_shows_no_group(
-        params: dict[str, str], expected: dict[str, Any], errors: list[str], prompt: str) -> None:
+    params: dict[str, str], expected: dict[str, Any], errors: list[str], prompt: str
+) -> None:
     at = new_app(**params)
     assert_no_result(at)
     assert form(at) == expected
@@ -109,21 +127,39 @@ def test_entering_the_missing_value_shows_the_result_and_then_the_link_follows()
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"age_years": "-4", "wbc_10e9_per_l": "12"},
-         "The link's age at diagnosis ('age_years=-4'): -4 is below the accepted range (0 to under 120 years)."),
-        ({"age_years": "4", "wbc_10e9_per_l": "nan"},
-         "The link's white cell count at diagnosis ('wbc_10e9_per_l=nan'): 'nan' is not a finite number."),
-        ({"age_years": "inf", "wbc_10e9_per_l": "12"},
-         "The link's age at diagnosis ('age_years=inf'): 'inf' is not a finite number."),
-        ({"age_years": "4", "wbc_10e9_per_l": "12,5"},
-         ("The link's white cell count at diagnosis ('wbc_10e9_per_l=12,5'): '12,5' is not a number: write decimals "
-         "with a point (12.5) and no thousands separator.")),
-        ({"age_years": "", "wbc_10e9_per_l": "12"},
-         ("The link's age at diagnosis ('age_years=') is empty: give a value, or leave the parameter out when the "
-         "result is not known.")),
-        ({"age_months": "1440", "wbc_10e9_per_l": "12"},
-         ("The link's age at diagnosis ('age_months=1440'): 1440 months (= 120 years) is above the accepted range "
-         "(0 to under 120 years).")),
+        (
+            {"age_years": "-4", "wbc_10e9_per_l": "12"},
+            "The link's age at diagnosis ('age_years=-4'): -4 is below the accepted range (0 to under 120 years).",
+        ),
+        (
+            {"age_years": "4", "wbc_10e9_per_l": "nan"},
+            "The link's white cell count at diagnosis ('wbc_10e9_per_l=nan'): 'nan' is not a finite number.",
+        ),
+        (
+            {"age_years": "inf", "wbc_10e9_per_l": "12"},
+            "The link's age at diagnosis ('age_years=inf'): 'inf' is not a finite number.",
+        ),
+        (
+            {"age_years": "4", "wbc_10e9_per_l": "12,5"},
+            (
+                "The link's white cell count at diagnosis ('wbc_10e9_per_l=12,5'): '12,5' is not a number: write decimals "
+                "with a point (12.5) and no thousands separator."
+            ),
+        ),
+        (
+            {"age_years": "", "wbc_10e9_per_l": "12"},
+            (
+                "The link's age at diagnosis ('age_years=') is empty: give a value, or leave the parameter out when the "
+                "result is not known."
+            ),
+        ),
+        (
+            {"age_months": "1440", "wbc_10e9_per_l": "12"},
+            (
+                "The link's age at diagnosis ('age_months=1440'): 1440 months (= 120 years) is above the accepted range "
+                "(0 to under 120 years)."
+            ),
+        ),
     ],
     ids=["negative", "nan", "inf", "comma-decimal", "empty", "months-out-of-range"],
 )
@@ -138,8 +174,12 @@ def test_an_unusable_age_or_count_is_a_named_error_and_no_result(params: dict[st
 def test_regression_a_parameter_given_twice_silently_used_the_last_value() -> None:
     at = new_app(age_years=["4", "12"], wbc_10e9_per_l="12")  # type: ignore[arg-type]
     assert_no_result(at)
-    assert link_errors(at) == [("The link gives the age at diagnosis 2 times ('age_years' = '4', '12'): give each "
-                               "parameter once. None of these values is used.")]
+    assert link_errors(at) == [
+        (
+            "The link gives the age at diagnosis 2 times ('age_years' = '4', '12'): give each "
+            "parameter once. None of these values is used."
+        )
+    ]
     assert form(at)["age"] is None and form(at)["wbc"] == 12.0
     assert query(at) == {"age_years": ["4", "12"], "wbc_10e9_per_l": "12"}
 
@@ -162,8 +202,10 @@ def test_an_opened_link_of_the_same_values_is_not_called_an_example() -> None:
 
 
 # ------------------------------------------------------------------------------- 5. powers of ten in %
-MRD_1E4 = ("End-of-induction MRD value: 1e-4 looks like a fraction (1 in 10 000 cells = 0.01 %); enter percent, "
-           "e.g. 0.01, or choose the unit “fraction”.")
+MRD_1E4 = (
+    "End-of-induction MRD value: 1e-4 looks like a fraction (1 in 10 000 cells = 0.01 %); enter percent, "
+    "e.g. 0.01, or choose the unit “fraction”."
+)
 
 
 def favorable_so_far(at: AppTest) -> AppTest:
@@ -180,7 +222,8 @@ def test_regression_1e_4_typed_in_the_percent_box_was_read_as_0_0001_percent() -
     at.text_input(key="in_mrd_eoi_percent").input("1e-4").run()
     assert_no_result(at)
     assert [error.value for error in at.error] == [
-        "Please correct the input; no result is shown until every value can be used.\n\n- " + MRD_1E4]
+        "Please correct the input; no result is shown until every value can be used.\n\n- " + MRD_1E4
+    ]
     # Choosing the fraction unit keeps the text as typed, which then means what was meant: 0.01 %.
     at.radio(key="in_mrd_eoi_percent_unit").set_value("mrd_eoi_fraction").run()
     assert at.text_input(key="in_mrd_eoi_percent").value == "1e-4"
@@ -200,8 +243,11 @@ def test_a_link_with_a_power_of_ten_in_a_percent_field_is_refused_and_the_fracti
     at = new_app(age_years="4", wbc_10e9_per_l="12", mrd_eoi_percent="1e-4")
     assert_no_result(at)
     assert link_errors(at) == [
-        ("The link's end-of-induction marrow MRD ('mrd_eoi_percent=1e-4'): 1e-4 looks like a fraction (1 in 10 000 "
-        "cells = 0.01 %); enter percent, e.g. 0.01, or use mrd_eoi_fraction=1e-4.")]
+        (
+            "The link's end-of-induction marrow MRD ('mrd_eoi_percent=1e-4'): 1e-4 looks like a fraction (1 in 10 000 "
+            "cells = 0.01 %); enter percent, e.g. 0.01, or use mrd_eoi_fraction=1e-4."
+        )
+    ]
     assert at.text_input(key="in_mrd_eoi_percent").value == "1e-4"  # shown as given, beside its error
     fraction = new_app(age_years="4", wbc_10e9_per_l="12", mrd_eoi_fraction="1e-4")
     assert not fraction.error and len(badges(fraction)) == 1
@@ -235,8 +281,11 @@ def test_regression_a_negative_age_left_the_previous_result_on_screen() -> None:
     assert at.number_input(key="in_age").value == -2.0  # kept in the box, beside its error
     assert_no_result(at)
     assert [error.value for error in at.error] == [
-        ("Please correct the input; no result is shown until every value can be used.\n\n"
-        "- Age at diagnosis: -2 is below the accepted range (0 to under 120 years).")]
+        (
+            "Please correct the input; no result is shown until every value can be used.\n\n"
+            "- Age at diagnosis: -2 is below the accepted range (0 to under 120 years)."
+        )
+    ]
     assert query(at) == {"age_years": "4", "wbc_10e9_per_l": "12"}  # not rewritten to a case not shown
     at.number_input(key="in_age").set_value(5.0).run()
     assert not at.error and len(badges(at)) == 1
@@ -248,7 +297,8 @@ def test_a_white_count_per_ul_typed_in_the_10e9_box_gets_the_unit_to_choose() ->
     assert_no_result(at)
     assert at.error[0].value.endswith(
         "- White cell count at diagnosis: 60000 is above the accepted range (0 to 2000 x10⁹/L); did you mean "
-        "60 x10⁹/L? (60000 cells per µL: choose the unit “cells per µL”).")
+        "60 x10⁹/L? (60000 cells per µL: choose the unit “cells per µL”)."
+    )
 
 
 def test_clearing_the_age_asks_for_it() -> None:

@@ -47,7 +47,10 @@ def test_cutoffs_are_read_from_the_rulebook() -> None:
     note_values = {
         atom.value for rule in get_rulebook().rules if rule.kind == "note" for atom in atoms(rule.own_condition)
     }
-    assert not ({t.value for t in charts.thresholds()} & (note_values - rulebook_cutoffs("age_years") - rulebook_cutoffs("wbc_10e9_per_l")))
+    assert not (
+        {t.value for t in charts.thresholds()}
+        & (note_values - rulebook_cutoffs("age_years") - rulebook_cutoffs("wbc_10e9_per_l"))
+    )
 
 
 def test_map_spec_draws_every_cutoff_and_marks_the_case() -> None:
@@ -123,8 +126,9 @@ def test_adult_age_35_cut_off_is_drawn_with_35_itself_below() -> None:
     (age_35,) = [t for t in charts.thresholds() if t.field == "age_years" and t.value == 35.0]
     assert age_35.value_side == "below"
     assert {t.value_side for t in charts.thresholds() if t is not age_35} == {"above"}
-    _, text = charts.age_wbc_map(Patient(age_years=35.0, wbc_10e9_per_l=5.0, genetics=["b_other"], cns_status="CNS1",
-                                         mrd_eoi_percent=0.0))
+    _, text = charts.age_wbc_map(
+        Patient(age_years=35.0, wbc_10e9_per_l=5.0, genetics=["b_other"], cns_status="CNS1", mrd_eoi_percent=0.0)
+    )
     assert "1, 10, 18, 35 (exactly 35 counts below) years" in text
     assert "lies in the standard region" in text
 
@@ -152,7 +156,10 @@ def test_map_is_cached_per_context() -> None:
     assert (info.misses, info.hits) == (1, 1)
 
 
-@pytest.mark.parametrize("patient", [FAVORABLE_CHILD, Patient(age_years=0.2, wbc_10e9_per_l=2000.0), Patient(age_years=119.0, wbc_10e9_per_l=0.0)])
+@pytest.mark.parametrize(
+    "patient",
+    [FAVORABLE_CHILD, Patient(age_years=0.2, wbc_10e9_per_l=2000.0), Patient(age_years=119.0, wbc_10e9_per_l=0.0)],
+)
 def test_chart_specs_are_valid_vega_lite(patient: Patient) -> None:
     """The specs are written as plain data for speed; here they are checked against the Vega-Lite schema."""
     for chart, _ in (charts.age_wbc_map(patient), charts.factor_push(assess(patient))):
@@ -165,13 +172,17 @@ def test_chart_specs_are_valid_vega_lite(patient: Patient) -> None:
 
 
 def test_factor_push_has_one_row_per_finding_with_its_direction() -> None:
-    assessment = assess(Patient(age_years=40.0, wbc_10e9_per_l=12.0, genetics=["bcr_abl1"], cns_status="CNS1", mrd_eoi_percent=0.0))
+    assessment = assess(
+        Patient(age_years=40.0, wbc_10e9_per_l=12.0, genetics=["bcr_abl1"], cns_status="CNS1", mrd_eoi_percent=0.0)
+    )
     chart, text = charts.factor_push(assessment)
     layers = [layer for layer in chart.to_dict()["layer"] if layer["mark"]["type"] == "point"]
     rows = layers[0]["data"]["values"]
     assert [row["rule"] for row in rows] == [finding.rule_id for finding in assessment.findings]
     for row, finding in zip(rows, assessment.findings):
-        assert row["push"] == {Direction.FAVORABLE: -1, Direction.NEUTRAL: 0, Direction.UNFAVORABLE: 1}[finding.direction]
+        assert (
+            row["push"] == {Direction.FAVORABLE: -1, Direction.NEUTRAL: 0, Direction.UNFAVORABLE: 1}[finding.direction]
+        )
         assert row["direction"] == charts.PUSH_WORDS[finding.direction]
     assert f"{len(assessment.findings)} findings" in text
     assert "Raises risk: age, genetics" in text
@@ -228,7 +239,11 @@ def test_cases_cover_every_branch_and_some_provisional_results() -> None:
     assert {result.group for result in results} == set(RiskGroup)
     assert sum(result.provisional for result in results) >= 2
     # pending inputs that cannot change the group: taught too
-    assert any(not result.provisional and any(getattr(result.patient, name) in (None, frozenset()) for name in get_rulebook().pending) for result in results)
+    assert any(
+        not result.provisional
+        and any(getattr(result.patient, name) in (None, frozenset()) for name in get_rulebook().pending)
+        for result in results
+    )
 
 
 def test_loading_is_strict(tmp_path: Path) -> None:

@@ -13,7 +13,9 @@ from ui.lib.whatif import compare
 from ui.lib.wording import badge_text
 
 AT_DIAGNOSIS = Patient(age_years=4, wbc_10e9_per_l=12)
-AWAITING_MRD = Patient.model_validate({"age_years": 3, "wbc_10e9_per_l": 5, "genetics": ["etv6_runx1"], "cns_status": "CNS1"})
+AWAITING_MRD = Patient.model_validate(
+    {"age_years": 3, "wbc_10e9_per_l": 5, "genetics": ["etv6_runx1"], "cns_status": "CNS1"}
+)
 FINAL_HIGH = Patient(age_years=12, wbc_10e9_per_l=3)
 
 
@@ -27,17 +29,24 @@ def test_the_pending_inputs_are_named_as_the_rule_files_name_their_factors() -> 
     ("patient", "text", "lines", "line", "cell"),
     [
         (FINAL_HIGH, "Risk group: High", ["Risk group: High"], "Risk group: High", "High"),
-        (AT_DIAGNOSIS,
-         "Provisional: Favorable, Standard or High — waiting for genetics, CNS status and end-of-induction MRD",
-         ["Provisional: Favorable, Standard or High — waiting for genetics, CNS status and end-of-induction MRD",
-          "At best Favorable"],
-         "Provisional: Favorable, Standard or High — waiting for genetics, CNS status and end-of-induction MRD; "
-         "at best Favorable",
-         "Provisional: Favorable, Standard or High (at best Favorable)"),
-        (AWAITING_MRD, "Provisional: Favorable or High — waiting for end-of-induction MRD",
-         ["Provisional: Favorable or High — waiting for end-of-induction MRD", "At best Favorable"],
-         "Provisional: Favorable or High — waiting for end-of-induction MRD; at best Favorable",
-         "Provisional: Favorable or High (at best Favorable)"),
+        (
+            AT_DIAGNOSIS,
+            "Provisional: Favorable, Standard or High — waiting for genetics, CNS status and end-of-induction MRD",
+            [
+                "Provisional: Favorable, Standard or High — waiting for genetics, CNS status and end-of-induction MRD",
+                "At best Favorable",
+            ],
+            "Provisional: Favorable, Standard or High — waiting for genetics, CNS status and end-of-induction MRD; "
+            "at best Favorable",
+            "Provisional: Favorable, Standard or High (at best Favorable)",
+        ),
+        (
+            AWAITING_MRD,
+            "Provisional: Favorable or High — waiting for end-of-induction MRD",
+            ["Provisional: Favorable or High — waiting for end-of-induction MRD", "At best Favorable"],
+            "Provisional: Favorable or High — waiting for end-of-induction MRD; at best Favorable",
+            "Provisional: Favorable or High (at best Favorable)",
+        ),
     ],
     ids=["final", "at-diagnosis", "awaiting-mrd"],
 )
@@ -49,9 +58,12 @@ def test_headline_forms(patient: Patient, text: str, lines: list[str], line: str
 def test_the_api_keeps_the_floor() -> None:
     result = assess(AT_DIAGNOSIS)
     assert result.group == "favorable" and result.provisional  # unchanged: programs rely on it
-    assert headline(result) == Headline(provisional=True, groups="Favorable, Standard or High",
-                                        waiting="genetics, CNS status and end-of-induction MRD",
-                                        floor="at best Favorable")
+    assert headline(result) == Headline(
+        provisional=True,
+        groups="Favorable, Standard or High",
+        waiting="genetics, CNS status and end-of-induction MRD",
+        floor="at best Favorable",
+    )
 
 
 def test_badge_is_neutral_and_symbol_free_while_provisional() -> None:
@@ -75,8 +87,10 @@ def test_what_changed_speaks_of_the_range_not_the_floor() -> None:
     before, after = _pair(AT_DIAGNOSIS, AWAITING_MRD)
     change = compare(before, after, load_vocabulary())
     # The floor stays Favorable, yet the result changed: two groups fewer are possible.
-    assert (change.group_before, change.group_after) == ("Provisional: Favorable, Standard or High (at best Favorable)",
-                                                        "Provisional: Favorable or High (at best Favorable)")
+    assert (change.group_before, change.group_after) == (
+        "Provisional: Favorable, Standard or High (at best Favorable)",
+        "Provisional: Favorable or High (at best Favorable)",
+    )
     assert change.group_changed
 
 
@@ -86,8 +100,11 @@ def test_what_changed_speaks_of_the_range_not_the_floor() -> None:
         (AT_DIAGNOSIS, AT_DIAGNOSIS, ""),
         (AT_DIAGNOSIS, AWAITING_MRD, "◆ fewer groups possible"),
         (AWAITING_MRD, _with(AWAITING_MRD, mrd_eoi_percent=0.5), "✓ now final"),
-        (_with(AWAITING_MRD, mrd_eoi_percent=0.0), _with(AWAITING_MRD, mrd_eoi_percent=0.0, mrd_eoc_percent=1.0),
-         "◆ group changed"),
+        (
+            _with(AWAITING_MRD, mrd_eoi_percent=0.0),
+            _with(AWAITING_MRD, mrd_eoi_percent=0.0, mrd_eoc_percent=1.0),
+            "◆ group changed",
+        ),
     ],
     ids=["same", "narrower", "final-within-range", "final-to-other-group"],
 )

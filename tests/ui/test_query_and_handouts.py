@@ -19,15 +19,21 @@ from tests import strategies
 from ui.lib import handouts
 from ui.lib.query import link_from_patient, patient_from_query, query_from_patient
 
-LINK = {"age_years": "4", "wbc_10e9_per_l": "12", "genetics": "etv6_runx1", "cns_status": "CNS1",
-        "mrd_eoi_percent": "0"}
+LINK = {
+    "age_years": "4",
+    "wbc_10e9_per_l": "12",
+    "genetics": "etv6_runx1",
+    "cns_status": "CNS1",
+    "mrd_eoi_percent": "0",
+}
 
 
 def test_the_issue_link_reads_as_its_case() -> None:
     patient, errors = patient_from_query(LINK)
     assert errors == []
-    assert patient == Patient(age_years=4, wbc_10e9_per_l=12, genetics=["etv6_runx1"], cns_status="CNS1",
-                              mrd_eoi_percent=0.0)
+    assert patient == Patient(
+        age_years=4, wbc_10e9_per_l=12, genetics=["etv6_runx1"], cns_status="CNS1", mrd_eoi_percent=0.0
+    )
     assert query_from_patient(patient) == LINK
 
 
@@ -69,8 +75,9 @@ def test_a_bad_parameter_is_named(params: dict[str, str], named: str) -> None:
 
 
 def test_every_bad_parameter_is_reported_and_the_good_ones_kept() -> None:
-    patient, errors = patient_from_query({"age_years": "4", "wbc_10e9_per_l": "12", "cns_status": "CNS9",
-                                          "genetics": "nonsense", "extra": "1"})
+    patient, errors = patient_from_query(
+        {"age_years": "4", "wbc_10e9_per_l": "12", "cns_status": "CNS9", "genetics": "nonsense", "extra": "1"}
+    )
     assert patient == Patient(age_years=4, wbc_10e9_per_l=12)
     assert len(errors) == 3 and all(any(name in e for e in errors) for name in ("cns_status", "genetics", "extra"))
 
@@ -89,8 +96,16 @@ def provisional() -> Assessment:
 
 @pytest.fixture(scope="module")
 def high() -> Assessment:
-    return assess(Patient(age_years=14, wbc_10e9_per_l=80, genetics=["bcr_abl1", "ikzf1plus"], cns_status="CNS2",
-                          mrd_day8_pb_percent=2, mrd_eoi_percent=0.05))
+    return assess(
+        Patient(
+            age_years=14,
+            wbc_10e9_per_l=80,
+            genetics=["bcr_abl1", "ikzf1plus"],
+            cns_status="CNS2",
+            mrd_day8_pb_percent=2,
+            mrd_eoi_percent=0.05,
+        )
+    )
 
 
 def test_markdown_handout_has_group_findings_sources_and_disclaimer(high: Assessment) -> None:
@@ -166,8 +181,9 @@ def test_pdf_handout_of_a_provisional_case_is_titled_by_its_range(provisional: A
         assert PROVISIONAL in flat and "At best Favorable" in flat and "Risk group:" not in flat
 
 
-def test_pdf_labels_each_note_with_its_evidence_like_a_finding(provisional: Assessment,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pdf_labels_each_note_with_its_evidence_like_a_finding(
+    provisional: Assessment, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Drawn text is compressed in the file, so record the labels the handout hands to its sources() writer.
     labels: list[str] = []
     original = handouts._Handout.sources
@@ -178,16 +194,21 @@ def test_pdf_labels_each_note_with_its_evidence_like_a_finding(provisional: Asse
 
     monkeypatch.setattr(handouts._Handout, "sources", record)
     handouts.to_pdf(provisional)
-    notes = labels[len(provisional.findings):]
+    notes = labels[len(provisional.findings) :]
     assert len(notes) == len(provisional.notes)
     by_id = dict(zip([note.rule_id for note in provisional.notes], notes))
-    assert by_id["note.groups_are_relative"] == "Evidence: evidence partly confirmed: " + (
-        next(n.evidence_note for n in provisional.notes if n.rule_id == "note.groups_are_relative") or "") + ". Sources: "
+    assert (
+        by_id["note.groups_are_relative"]
+        == "Evidence: evidence partly confirmed: "
+        + (next(n.evidence_note for n in provisional.notes if n.rule_id == "note.groups_are_relative") or "")
+        + ". Sources: "
+    )
     assert all(label == "Sources: " for note, label in zip(provisional.notes, notes) if note.evidence == "V")
 
 
-def test_pdf_handout_without_a_unicode_font_spells_symbols_out(monkeypatch: pytest.MonkeyPatch,
-                                                                provisional: Assessment, tmp_path: Path) -> None:
+def test_pdf_handout_without_a_unicode_font_spells_symbols_out(
+    monkeypatch: pytest.MonkeyPatch, provisional: Assessment, tmp_path: Path
+) -> None:
     monkeypatch.setattr(handouts, "_unicode_font", lambda: None)
     pdf = handouts.to_pdf(provisional)
     assert pdf.startswith(b"%PDF") and _pdf_info(pdf, "Subject") == f"{PROVISIONAL}; at best Favorable"

@@ -54,8 +54,10 @@ def assess_csv(data: bytes, limit: int = ROW_LIMIT) -> BatchTable:
     """Assess every row of a CSV upload; raise BatchFileError when the file as a whole is unusable."""
     # The command line's reader: the same line-numbered encoding errors and universal newlines.
     header, rows = open_csv(decoded_lines(io.BytesIO(data), "the uploaded file"))
-    table = BatchTable(columns=["line", *(name for name in header if name not in IGNORED), *RESULT_COLUMNS],
-                       ignored=[name for name in header if name in IGNORED])
+    table = BatchTable(
+        columns=["line", *(name for name in header if name not in IGNORED), *RESULT_COLUMNS],
+        ignored=[name for name in header if name in IGNORED],
+    )
     for line, raw, read_error in rows:
         if len(table.rows) >= limit:
             table.skipped += 1

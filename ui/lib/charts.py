@@ -265,11 +265,22 @@ def _region_layers(cells: list[dict[str, Any]], age_top: float, wbc_top: float) 
             "data": data,
             "mark": {"type": "rect", "opacity": 0.55, "stroke": "white", "strokeWidth": 1},
             "encoding": {
-                "x": _q("age_from", age_scale, axis={"title": "Age (years)", "values": age_ticks, "labelOverlap": False}),
+                "x": _q(
+                    "age_from", age_scale, axis={"title": "Age (years)", "values": age_ticks, "labelOverlap": False}
+                ),
                 "x2": {"field": "age_to"},
-                "y": _q("wbc_from", wbc_scale, axis={"title": "White count (x10⁹/L)", "values": wbc_ticks, "labelOverlap": False}),
+                "y": _q(
+                    "wbc_from",
+                    wbc_scale,
+                    axis={"title": "White count (x10⁹/L)", "values": wbc_ticks, "labelOverlap": False},
+                ),
                 "y2": {"field": "wbc_to"},
-                "color": {"field": "group", "type": "nominal", "scale": _group_scale(), "legend": {"title": "Risk group"}},
+                "color": {
+                    "field": "group",
+                    "type": "nominal",
+                    "scale": _group_scale(),
+                    "legend": {"title": "Risk group"},
+                },
                 "tooltip": [
                     {"field": "group", "type": "nominal", "title": "Group"},
                     {"field": "age_from", "type": "quantitative", "title": "Age from"},
@@ -282,7 +293,11 @@ def _region_layers(cells: list[dict[str, Any]], age_top: float, wbc_top: float) 
         {
             "data": data,
             "mark": {"type": "text", "fontSize": 11, "fontWeight": "bold", "color": "#111111"},
-            "encoding": {"x": _q("age_mid", age_scale), "y": _q("wbc_mid", wbc_scale), "text": {"field": "label", "type": "nominal"}},
+            "encoding": {
+                "x": _q("age_mid", age_scale),
+                "y": _q("wbc_mid", wbc_scale),
+                "text": {"field": "label", "type": "nominal"},
+            },
         },
     ]
 
@@ -291,7 +306,13 @@ def _threshold_layers(age_top: float, wbc_top: float) -> list[dict[str, Any]]:
     """Dashed lines at every cut-off, each labelled with its value; white-count lines span only the ages of
     the branch whose rules use them (50 for children, 30 for adults)."""
     age_scale, wbc_scale = _scales(age_top, wbc_top)
-    vertical = {"values": [{"age": t.value, "label": f"age {_fmt(t.value)}"} for t in thresholds() if t.field == AGE and t.value < age_top]}
+    vertical = {
+        "values": [
+            {"age": t.value, "label": f"age {_fmt(t.value)}"}
+            for t in thresholds()
+            if t.field == AGE and t.value < age_top
+        ]
+    }
     horizontal = {
         "values": [
             {"wbc": t.value, "age_from": t.age_from, "age_to": min(t.age_to, age_top), "label": f"WBC {_fmt(t.value)}"}
@@ -308,11 +329,19 @@ def _threshold_layers(age_top: float, wbc_top: float) -> list[dict[str, Any]]:
             "mark": {**label, "angle": 270, "align": "right", "baseline": "bottom", "dx": -4, "dy": -2},
             "encoding": {"x": _q("age", age_scale), "y": {"value": 0}, "text": {"field": "label", "type": "nominal"}},
         },
-        {"data": horizontal, "mark": rule, "encoding": {"x": _q("age_from", age_scale), "x2": {"field": "age_to"}, "y": _q("wbc", wbc_scale)}},
+        {
+            "data": horizontal,
+            "mark": rule,
+            "encoding": {"x": _q("age_from", age_scale), "x2": {"field": "age_to"}, "y": _q("wbc", wbc_scale)},
+        },
         {
             "data": horizontal,
             "mark": {**label, "align": "left", "baseline": "top", "dx": 3, "dy": 3},
-            "encoding": {"x": _q("age_from", age_scale), "y": _q("wbc", wbc_scale), "text": {"field": "label", "type": "nominal"}},
+            "encoding": {
+                "x": _q("age_from", age_scale),
+                "y": _q("wbc", wbc_scale),
+                "text": {"field": "label", "type": "nominal"},
+            },
         },
     ]
 
@@ -325,15 +354,34 @@ def _marker_layers(patient: Patient, age_top: float, wbc_top: float) -> list[dic
     return [
         {
             "data": data,
-            "mark": {"type": "point", "shape": "diamond", "size": 220, "filled": True, "color": "#000000", "stroke": "#ffffff", "strokeWidth": 1.5},
+            "mark": {
+                "type": "point",
+                "shape": "diamond",
+                "size": 220,
+                "filled": True,
+                "color": "#000000",
+                "stroke": "#ffffff",
+                "strokeWidth": 1.5,
+            },
             "encoding": {
                 **position,
-                "tooltip": [{"field": "age", "type": "quantitative", "title": "Age"}, {"field": "wbc", "type": "quantitative", "title": "WBC"}],
+                "tooltip": [
+                    {"field": "age", "type": "quantitative", "title": "Age"},
+                    {"field": "wbc", "type": "quantitative", "title": "WBC"},
+                ],
             },
         },
         {
             "data": data,
-            "mark": {"type": "text", "align": "left", "dx": 9, "dy": -9, "fontSize": 12, "fontWeight": "bold", "color": "#000000"},
+            "mark": {
+                "type": "text",
+                "align": "left",
+                "dx": 9,
+                "dy": -9,
+                "fontSize": 12,
+                "fontWeight": "bold",
+                "color": "#000000",
+            },
             "encoding": {**position, "text": {"field": "label", "type": "nominal"}},
         },
     ]
@@ -371,8 +419,10 @@ def _map_text(patient: Patient, here: Assessment, cells: list[dict[str, Any]]) -
     cuts_wbc = ", ".join(_cut_words(t) for t in thresholds() if t.field == WBC)
     present = [g.value for g in RiskGroup if any(cell["group"] == g.value for cell in cells)]
     shown = headline(here)
-    where = f"a region where the result is provisional: {shown.groups} ({shown.floor})" if here.provisional else (
-        f"the {here.group.value} region"
+    where = (
+        f"a region where the result is provisional: {shown.groups} ({shown.floor})"
+        if here.provisional
+        else (f"the {here.group.value} region")
     )
     return (
         f"Map of risk group by age and white count for {_context_words(patient)}. "
@@ -398,17 +448,31 @@ def factor_push(assessment: Assessment) -> tuple[alt.LayerChart, str]:
         for index, finding in enumerate(assessment.findings)
     ]
     words = [PUSH_WORDS[d] for d in Direction]
-    colour = {"field": "direction", "type": "nominal", "legend": None,
-              "scale": {"domain": words, "range": [PUSH_COLOURS[d] for d in Direction]}}
-    shape = {"field": "direction", "type": "nominal", "legend": None,
-             "scale": {"domain": words, "range": ["triangle-left", "circle", "triangle-right"]}}
+    colour = {
+        "field": "direction",
+        "type": "nominal",
+        "legend": None,
+        "scale": {"domain": words, "range": [PUSH_COLOURS[d] for d in Direction]},
+    }
+    shape = {
+        "field": "direction",
+        "type": "nominal",
+        "legend": None,
+        "scale": {"domain": words, "range": ["triangle-left", "circle", "triangle-right"]},
+    }
     scale = {"domain": [-1.4, 2.4]}
     x_axis = {
         "values": [-1, 0, 1],
         "labelExpr": "datum.value < 0 ? 'lowers' : datum.value > 0 ? 'raises' : 'neutral'",
         "title": "Push on the risk group",
     }
-    y = {"field": "row", "type": "nominal", "sort": [row["row"] for row in rows], "title": None, "axis": {"labelLimit": 260}}
+    y = {
+        "field": "row",
+        "type": "nominal",
+        "sort": [row["row"] for row in rows],
+        "title": None,
+        "axis": {"labelLimit": 260},
+    }
     data = {"values": rows}
     spec = {
         "$schema": VEGA_LITE_SCHEMA,
@@ -417,15 +481,35 @@ def factor_push(assessment: Assessment) -> tuple[alt.LayerChart, str]:
         "height": {"step": 30},
         "title": "How each finding pushed the result",
         "layer": [
-            {"data": {"values": [{"zero": 0}]}, "mark": {"type": "rule", "color": "#999999"}, "encoding": {"x": _q("zero", scale)}},
-            {"data": data, "mark": {"type": "rule", "strokeWidth": 3},
-             "encoding": {"x": _q("zero", scale), "x2": {"field": "push"}, "y": y, "color": colour}},
-            {"data": data, "mark": {"type": "point", "filled": True, "size": 160, "opacity": 1},
-             "encoding": {"x": _q("push", scale, axis=x_axis), "y": y, "color": colour, "shape": shape,
-                          "tooltip": [{"field": "rule", "type": "nominal", "title": "Rule"},
-                                      {"field": "direction", "type": "nominal", "title": "Direction"}]}},
-            {"data": data, "mark": {"type": "text", "align": "left", "fontSize": 12},
-             "encoding": {"x": _q("column", scale), "y": y, "text": {"field": "direction", "type": "nominal"}}},
+            {
+                "data": {"values": [{"zero": 0}]},
+                "mark": {"type": "rule", "color": "#999999"},
+                "encoding": {"x": _q("zero", scale)},
+            },
+            {
+                "data": data,
+                "mark": {"type": "rule", "strokeWidth": 3},
+                "encoding": {"x": _q("zero", scale), "x2": {"field": "push"}, "y": y, "color": colour},
+            },
+            {
+                "data": data,
+                "mark": {"type": "point", "filled": True, "size": 160, "opacity": 1},
+                "encoding": {
+                    "x": _q("push", scale, axis=x_axis),
+                    "y": y,
+                    "color": colour,
+                    "shape": shape,
+                    "tooltip": [
+                        {"field": "rule", "type": "nominal", "title": "Rule"},
+                        {"field": "direction", "type": "nominal", "title": "Direction"},
+                    ],
+                },
+            },
+            {
+                "data": data,
+                "mark": {"type": "text", "align": "left", "fontSize": 12},
+                "encoding": {"x": _q("column", scale), "y": y, "text": {"field": "direction", "type": "nominal"}},
+            },
         ],
     }
     return PrebuiltChart(spec), _push_text(assessment)
@@ -440,4 +524,8 @@ def _push_text(assessment: Assessment) -> str:
         for d in (Direction.UNFAVORABLE, Direction.NEUTRAL, Direction.FAVORABLE)
     ]
     result = headline(assessment).cell
-    return f"How each of the {len(assessment.findings)} findings pushed the result. " + "; ".join(parts) + f". Result: {result}."
+    return (
+        f"How each of the {len(assessment.findings)} findings pushed the result. "
+        + "; ".join(parts)
+        + f". Result: {result}."
+    )

@@ -48,12 +48,12 @@ def comparison_rows(assessments: Sequence[Assessment], words: Vocabulary) -> lis
     def add(section: str, label: str, values: list[str]) -> None:
         differs = len(set(values)) > 1
         # "Differs" comes right after the item, so it is read before the values (screen readers, narrow screens).
-        rows.append({"Section": section, "Item": label, "Differs": DIFFERS if differs else "",
-                     **dict(zip(names, values))})
+        rows.append(
+            {"Section": section, "Item": label, "Differs": DIFFERS if differs else "", **dict(zip(names, values))}
+        )
 
     for field in Patient.model_fields:
-        add("Input", words.label(field),
-            [format_value(field, getattr(a.patient, field), words) for a in assessments])
+        add("Input", words.label(field), [format_value(field, getattr(a.patient, field), words) for a in assessments])
     add("Outcome", "Risk group", [headline(a).cell for a in assessments])
     add("Outcome", "Possible groups", [groups_text(a.possible_groups) for a in assessments])
     add("Outcome", "Branch", [words.branches[a.branch.value] for a in assessments])

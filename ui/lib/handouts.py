@@ -101,8 +101,22 @@ _FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/d
 
 # Used only without a Unicode font: the core PDF fonts know Latin-1 alone, so spell the rest out.
 _LATIN1_SPELLING = {
-    "≥": ">=", "≤": "<=", "→": "->", "–": "-", "—": "-", "‘": "'", "’": "'", "“": '"', "”": '"', "…": "...",
-    "▲": "(+)", "▼": "(-)", "●": "(=)", "■": "[=]", "·": "-", "≠": "!=",
+    "≥": ">=",
+    "≤": "<=",
+    "→": "->",
+    "–": "-",
+    "—": "-",
+    "‘": "'",
+    "’": "'",
+    "“": '"',
+    "”": '"',
+    "…": "...",
+    "▲": "(+)",
+    "▼": "(-)",
+    "●": "(=)",
+    "■": "[=]",
+    "·": "-",
+    "≠": "!=",
 }
 
 
@@ -155,8 +169,14 @@ class _Handout(FPDF):
         self.set_y(-20)
         self.set_font(self.family, "", 7.5)
         self.set_text_color(80, 80, 80)
-        self.multi_cell(0, 3.4, self.text(f"{self.disclaimer}  Page {self.page_no()}"), align="L",
-                        new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.multi_cell(
+            0,
+            3.4,
+            self.text(f"{self.disclaimer}  Page {self.page_no()}"),
+            align="L",
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
         self.set_text_color(0, 0, 0)
 
     def heading(self, value: str, size: float = 13) -> None:
@@ -167,8 +187,9 @@ class _Handout(FPDF):
 
     def para(self, value: str, size: float = 10, style: str = "", markdown: bool = False) -> None:
         self.set_font(self.family, style, size)
-        self.multi_cell(0, size * 0.5, self.text(value), align="L", markdown=markdown,
-                        new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.multi_cell(
+            0, size * 0.5, self.text(value), align="L", markdown=markdown, new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )
         self.ln(1)
 
     def sources(self, label: str, citations: list[tuple[str, str]]) -> None:
@@ -212,8 +233,17 @@ def to_pdf(assessment: Assessment, words: Vocabulary | None = None) -> bytes:
     pdf.para(TITLE, size=10, style="B")
     pdf.set_fill_color(255, 244, 214)
     pdf.set_font(pdf.family, "B", 9.5)
-    pdf.multi_cell(0, 4.8, pdf.text(assessment.disclaimer), border=1, fill=True, align="L", padding=2,
-                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(
+        0,
+        4.8,
+        pdf.text(assessment.disclaimer),
+        border=1,
+        fill=True,
+        align="L",
+        padding=2,
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
     pdf.ln(3)
     pdf.heading(badge_text(assessment, words), size=20)
     for floor in head.lines[1:]:
@@ -250,8 +280,11 @@ def to_pdf(assessment: Assessment, words: Vocabulary | None = None) -> bytes:
     pdf.heading("Findings")
     for finding in assessment.findings:
         direction = words.directions[finding.direction.value]
-        pdf.para(f"**{_md(finding.factor[:1].upper() + finding.factor[1:])}**: {_md(direction)}  ({finding.rule_id})", size=10,
-                 markdown=True)
+        pdf.para(
+            f"**{_md(finding.factor[:1].upper() + finding.factor[1:])}**: {_md(direction)}  ({finding.rule_id})",
+            size=10,
+            markdown=True,
+        )
         pdf.para(finding.text, size=9.5)
         pdf.sources(_sources_label(finding, words), [(citation.label, citation.url) for citation in finding.citations])
 

@@ -44,7 +44,14 @@ def mrd_keys(field: str) -> tuple[str, str, str]:
 
 
 ALL_KEYS: tuple[str, ...] = (
-    AGE, AGE_UNIT, WBC, WBC_UNIT, GENETICS_STATE, GENETICS, CNS, TESTIS,
+    AGE,
+    AGE_UNIT,
+    WBC,
+    WBC_UNIT,
+    GENETICS_STATE,
+    GENETICS,
+    CNS,
+    TESTIS,
     *(key for field in MRD_FIELDS for key in mrd_keys(field)),
 )
 
@@ -218,29 +225,70 @@ def render_inputs(words: Vocabulary) -> None:
     # value=None makes the box clearable, so that a link without an age shows an empty box.
     age, wbc = words.fields["age_years"], words.fields["wbc_10e9_per_l"]
     left, right = st.columns([3, 2])
-    left.number_input(f"{age.label} ({age.units[st.session_state[AGE_UNIT]]})", key=AGE, value=None,
-                      step=1.0, format=NUMBER_FORMAT, help=age.help)
-    right.radio("Age unit", list(age.units), key=AGE_UNIT, format_func=age.units.__getitem__, horizontal=True,
-                on_change=_convert_unit, args=(AGE, AGE_UNIT, list(age.units), False))
+    left.number_input(
+        f"{age.label} ({age.units[st.session_state[AGE_UNIT]]})",
+        key=AGE,
+        value=None,
+        step=1.0,
+        format=NUMBER_FORMAT,
+        help=age.help,
+    )
+    right.radio(
+        "Age unit",
+        list(age.units),
+        key=AGE_UNIT,
+        format_func=age.units.__getitem__,
+        horizontal=True,
+        on_change=_convert_unit,
+        args=(AGE, AGE_UNIT, list(age.units), False),
+    )
     left, right = st.columns([3, 2])
-    left.number_input(f"{wbc.label} ({wbc.units[st.session_state[WBC_UNIT]]})", key=WBC, value=None,
-                      step=1.0, format=NUMBER_FORMAT, help=wbc.help)
-    right.radio("White count unit", list(wbc.units), key=WBC_UNIT, format_func=wbc.units.__getitem__,
-                on_change=_convert_unit, args=(WBC, WBC_UNIT, list(wbc.units), False))
+    left.number_input(
+        f"{wbc.label} ({wbc.units[st.session_state[WBC_UNIT]]})",
+        key=WBC,
+        value=None,
+        step=1.0,
+        format=NUMBER_FORMAT,
+        help=wbc.help,
+    )
+    right.radio(
+        "White count unit",
+        list(wbc.units),
+        key=WBC_UNIT,
+        format_func=wbc.units.__getitem__,
+        on_change=_convert_unit,
+        args=(WBC, WBC_UNIT, list(wbc.units), False),
+    )
 
     genetics = words.fields["genetics"]
-    st.radio(genetics.label, [PENDING, KNOWN], key=GENETICS_STATE, horizontal=True, help=genetics.help,
-             format_func={PENDING: genetics.pending, KNOWN: genetics.known}.__getitem__)
+    st.radio(
+        genetics.label,
+        [PENDING, KNOWN],
+        key=GENETICS_STATE,
+        horizontal=True,
+        help=genetics.help,
+        format_func={PENDING: genetics.pending, KNOWN: genetics.known}.__getitem__,
+    )
     # The list appears only once results are marked available: "pending" and "tested negative" (B-other)
     # stay two different choices. Its value is kept while hidden (keep_across_pages runs on every rerun).
     if st.session_state[GENETICS_STATE] == KNOWN:
-        st.multiselect(genetics.choose or genetics.label, [code.value for code in GeneticCode], key=GENETICS,
-                       format_func=words.genetic_label, placeholder=genetics.choose_placeholder or "")
+        st.multiselect(
+            genetics.choose or genetics.label,
+            [code.value for code in GeneticCode],
+            key=GENETICS,
+            format_func=words.genetic_label,
+            placeholder=genetics.choose_placeholder or "",
+        )
 
     cns = words.fields["cns_status"]
     options = [CNS_PENDING, *(status.value for status in CNSStatus)]
-    st.radio(cns.label, options, key=CNS, help=cns.help,
-             format_func=lambda option: cns.pending or option if option == CNS_PENDING else cns.classes[CNSStatus(option)])
+    st.radio(
+        cns.label,
+        options,
+        key=CNS,
+        help=cns.help,
+        format_func=lambda option: cns.pending or option if option == CNS_PENDING else cns.classes[CNSStatus(option)],
+    )
 
     testis = words.fields["testicular_involvement"]
     st.checkbox(testis.label, key=TESTIS, help=testis.help)
@@ -252,14 +300,30 @@ def render_inputs(words: Vocabulary) -> None:
 def _render_mrd(field: str, words: Vocabulary) -> None:
     mrd = words.fields[field]
     state_key, unit_key, value_key = mrd_keys(field)
-    st.radio(mrd.label, [PENDING, KNOWN], key=state_key, horizontal=True, help=mrd.help,
-             format_func={PENDING: mrd.missing, KNOWN: mrd.known}.__getitem__)
+    st.radio(
+        mrd.label,
+        [PENDING, KNOWN],
+        key=state_key,
+        horizontal=True,
+        help=mrd.help,
+        format_func={PENDING: mrd.missing, KNOWN: mrd.known}.__getitem__,
+    )
     missing = st.session_state[state_key] == PENDING
     left, right = st.columns([3, 2])
     fraction = st.session_state[unit_key] != field
-    left.text_input(f"{mrd.value or mrd.label} ({mrd.units[st.session_state[unit_key]]})", key=value_key,
-                    disabled=missing, placeholder="e.g. 1e-4 or 10^-4" if fraction else "e.g. 0.01")
+    left.text_input(
+        f"{mrd.value or mrd.label} ({mrd.units[st.session_state[unit_key]]})",
+        key=value_key,
+        disabled=missing,
+        placeholder="e.g. 1e-4 or 10^-4" if fraction else "e.g. 0.01",
+    )
     # The unit stays selectable while the result is missing (a disabled label fails contrast checks, and
     # choosing the unit first is harmless).
-    right.radio(f"{mrd.label}: unit", list(mrd.units), key=unit_key, format_func=mrd.units.__getitem__,
-                on_change=_convert_unit, args=(value_key, unit_key, list(mrd.units), True))
+    right.radio(
+        f"{mrd.label}: unit",
+        list(mrd.units),
+        key=unit_key,
+        format_func=mrd.units.__getitem__,
+        on_change=_convert_unit,
+        args=(value_key, unit_key, list(mrd.units), True),
+    )

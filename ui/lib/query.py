@@ -108,13 +108,18 @@ def _range_text(name: str, words: Vocabulary) -> str:
     return f"{plain(span.low)} to {'' if span.high_included else 'under '}{plain(span.high)} {unit}".rstrip()
 
 
-def _reason(item: Mapping[str, Any], name: str, given: str, words: Vocabulary) -> tuple[str, tuple[str, Decimal] | None]:
+def _reason(
+    item: Mapping[str, Any], name: str, given: str, words: Vocabulary
+) -> tuple[str, tuple[str, Decimal] | None]:
     """A clause for one pydantic error, with a hint when the same number fits under an alternative name."""
     target = str(item["loc"][0])
     kind = str(item["type"])
     unit = words.fields[target].unit if target in words.fields else ""
-    shown = given if name == target else f"{given} {words.fields[target].units.get(name, name)} " \
-        f"(= {_given(item['input'])} {unit})"
+    shown = (
+        given
+        if name == target
+        else f"{given} {words.fields[target].units.get(name, name)} (= {_given(item['input'])} {unit})"
+    )
     if kind in ("greater_than_equal", "greater_than") and target in NUMERIC_FIELDS:
         return f"{shown} is below the accepted range ({_range_text(target, words)})", None
     if kind in ("less_than", "less_than_equal") and target in NUMERIC_FIELDS:
@@ -142,16 +147,21 @@ def read_values(raw: Mapping[str, Any], words: Vocabulary | None = None) -> Read
             converted, _ = to_model_fields({name: value})
         except InputError as error:
             message = str(error).removeprefix(f"{error.field}: ")
-            problems.append(Problem(name, target, _given(value), message,
-                                    alternative=error.alternative))
+            problems.append(Problem(name, target, _given(value), message, alternative=error.alternative))
             continue
         if target not in converted:
             continue  # not given (None or blank)
         if target in origin:
             label = _lower_first(words.label(target))
-            problems.append(Problem(name, target, _given(value),
-                                    f"gives the {label} a second time (already given as "
-                                    f"'{origin[target]}={given[target]}'); give it once"))
+            problems.append(
+                Problem(
+                    name,
+                    target,
+                    _given(value),
+                    f"gives the {label} a second time (already given as "
+                    f"'{origin[target]}={given[target]}'); give it once",
+                )
+            )
             continue
         data[target], origin[target], given[target] = converted[target], name, _given(value)
 
@@ -206,8 +216,10 @@ def link_message(problem: Problem, words: Vocabulary) -> str:
     if problem.hint:
         alias, value = problem.hint
         unit = words.fields[problem.field]
-        text += (f"; did you mean {plain(value)} {unit.unit}? ({problem.given} {unit.units.get(alias, alias)}: "
-                 f"use {alias}={problem.given})")
+        text += (
+            f"; did you mean {plain(value)} {unit.unit}? ({problem.given} {unit.units.get(alias, alias)}: "
+            f"use {alias}={problem.given})"
+        )
     return text + "."
 
 
@@ -233,20 +245,25 @@ def read_link(params: Mapping[str, str | Sequence[str]], words: Vocabulary | Non
         if len(listed) > 1:
             values_text = ", ".join(repr(value) for value in listed)
             early.append(Problem(name, target, values_text, "given more than once"))
-            early_messages.append(f"The link gives the {label} {len(listed)} times ('{name}' = {values_text}): "
-                                  "give each parameter once. None of these values is used.")
+            early_messages.append(
+                f"The link gives the {label} {len(listed)} times ('{name}' = {values_text}): "
+                "give each parameter once. None of these values is used."
+            )
         elif not listed or not listed[0].strip():
             early.append(Problem(name, target, "", "empty"))
-            early_messages.append(f"The link's {label} ('{name}=') is empty: give a value, or leave the "
-                                  "parameter out when the result is not known.")
+            early_messages.append(
+                f"The link's {label} ('{name}=') is empty: give a value, or leave the "
+                "parameter out when the result is not known."
+            )
         else:
             raw[name] = listed[0]
     reading = read_values(raw, words)
     reading = Reading(reading.patient, reading.fields, [*early, *reading.problems], reading.missing)
-    messages = [f"Unknown parameter '{name}': links use the names {', '.join(Patient.model_fields)}."
-                for name in unknown]
+    messages = [
+        f"Unknown parameter '{name}': links use the names {', '.join(Patient.model_fields)}." for name in unknown
+    ]
     messages += early_messages
-    messages += [link_message(problem, words) for problem in reading.problems[len(early):]]
+    messages += [link_message(problem, words) for problem in reading.problems[len(early) :]]
     named = {problem.field for problem in reading.problems}
     if raw or early:
         messages += [_missing_message(name, words) for name in reading.missing if name not in named]

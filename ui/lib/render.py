@@ -86,8 +86,10 @@ def pending(assessment: Assessment, words: Vocabulary) -> None:
     with st.container(border=True):
         st.markdown("**Provisional: results are pending**")
         st.markdown(f"Possible groups once the results arrive: **{groups_text(assessment.possible_groups)}**")
-        st.markdown("Pending results that can change the group: "
-                    + ", ".join(f"**{words.label(field)}**" for field in assessment.pending))
+        st.markdown(
+            "Pending results that can change the group: "
+            + ", ".join(f"**{words.label(field)}**" for field in assessment.pending)
+        )
         st.markdown("What each pending result would do:\n\n" + pending_effects_markdown(assessment, words))
         with st.expander(f"All {len(assessment.scenarios)} combinations of the pending results"):
             st.table(scenario_rows(assessment, words))
@@ -123,7 +125,9 @@ def course(steps: list[CourseStep], words: Vocabulary) -> None:
             f"{words.label(field)}: {format_value(field, getattr(a.patient, field), words)}"
             for field in _added(step, steps)
         )
-        rows.append(f"| {step.label} | {added.replace('|', '/')} | **{group}** | {groups_text(a.possible_groups)} | {marker} |")
+        rows.append(
+            f"| {step.label} | {added.replace('|', '/')} | **{group}** | {groups_text(a.possible_groups)} | {marker} |"
+        )
         previous = a
     st.markdown("\n".join(rows))
 

@@ -97,7 +97,9 @@ def problems(cases: tuple[TeachingCase, ...], model: str = DEFAULT_MODEL) -> lis
         if result.group != case.expected_group:
             found.append(f"{case.id}: expected {case.expected_group.value}, the model gives {result.group.value}")
         if result.provisional != case.expected_provisional:
-            found.append(f"{case.id}: expected provisional={case.expected_provisional}, the model gives {result.provisional}")
+            found.append(
+                f"{case.id}: expected provisional={case.expected_provisional}, the model gives {result.provisional}"
+            )
     return found
 
 

@@ -43,8 +43,11 @@ def _rule_words(assessment: Assessment, rule_id: str) -> str:
 
 def compare(before: Assessment, after: Assessment, words: Vocabulary) -> Change:
     inputs = [
-        (words.label(name), format_value(name, getattr(before.patient, name), words),
-         format_value(name, getattr(after.patient, name), words))
+        (
+            words.label(name),
+            format_value(name, getattr(before.patient, name), words),
+            format_value(name, getattr(after.patient, name), words),
+        )
         for name in Patient.model_fields
         if getattr(before.patient, name) != getattr(after.patient, name)
     ]

@@ -123,8 +123,10 @@ def pending_effects_markdown(assessment: Assessment, words: Vocabulary) -> str:
 def scenario_rows(assessment: Assessment, words: Vocabulary) -> list[dict[str, str]]:
     """Every filling of the pending results and its group, as table rows labelled for people."""
     return [
-        {**{words.label(name): format_value(name, value, words) for name, value in scenario.fills.items()},
-         "Group": group_name(scenario.group)}
+        {
+            **{words.label(name): format_value(name, value, words) for name, value in scenario.fills.items()},
+            "Group": group_name(scenario.group),
+        }
         for scenario in assessment.scenarios
     ]
 

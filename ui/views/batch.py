@@ -23,8 +23,9 @@ def page() -> None:
         "`result` (a provisional case shows the groups still possible), the `group` floor (the lowest group "
         "still possible; final only where `provisional` is false) and the disclaimer."
     )
-    st.download_button("Empty template (CSV)", batchtable.template_csv(), "riskcalc-template.csv", "text/csv",
-                       on_click="ignore")
+    st.download_button(
+        "Empty template (CSV)", batchtable.template_csv(), "riskcalc-template.csv", "text/csv", on_click="ignore"
+    )
     upload = st.file_uploader("CSV file of cases (UTF-8, at most 2 MB)", type=["csv"], key="batch_upload")
     disclaimer = get_rulebook().disclaimer
     if upload is None:
@@ -42,8 +43,10 @@ def page() -> None:
     summary = f"{len(table.rows)} rows: {table.assessed} assessed, {len(table.errors)} with errors."
     (st.warning if table.errors else st.success)(summary)
     if table.skipped:
-        st.warning(f"{table.skipped} further rows were not assessed: the page takes at most "
-                   f"{batchtable.ROW_LIMIT} rows. Use the command line (`riskcalc batch`) for larger files.")
+        st.warning(
+            f"{table.skipped} further rows were not assessed: the page takes at most "
+            f"{batchtable.ROW_LIMIT} rows. Use the command line (`riskcalc batch`) for larger files."
+        )
     if table.errors:
         with st.expander(f"Rows with errors ({len(table.errors)}); the other rows are kept", expanded=True):
             st.markdown("\n".join(f"- {message}" for message in table.errors[:200]))
@@ -53,8 +56,7 @@ def page() -> None:
     first = [column for column in ("line", "result", "error") if column in table.columns]
     on_screen = first + [column for column in table.columns if column not in first]
     st.dataframe(pd.DataFrame(table.rows, columns=on_screen), hide_index=True, width="stretch")
-    st.download_button("Download results (CSV)", table.to_csv(), "riskcalc-results.csv", "text/csv",
-                       on_click="ignore")
+    st.download_button("Download results (CSV)", table.to_csv(), "riskcalc-results.csv", "text/csv", on_click="ignore")
     st.warning(disclaimer, icon=":material/school:")
 
 

@@ -90,9 +90,11 @@ def example_text(words: Vocabulary) -> str:
     """The label of the example case, from its own values."""
     case = inputs.DEFAULT_CASE
     age, wbc = words.fields["age_years"], words.fields["wbc_10e9_per_l"]
-    return (f"**Example case**, not one you entered: {age.label.lower()} {plain(case.age_years)} {age.unit}, "
-            f"{wbc.label.lower()} {plain(case.wbc_10e9_per_l)} {wbc.unit}, every other result still pending. "
-            "Change the values to your own case to assess it.")
+    return (
+        f"**Example case**, not one you entered: {age.label.lower()} {plain(case.age_years)} {age.unit}, "
+        f"{wbc.label.lower()} {plain(case.wbc_10e9_per_l)} {wbc.unit}, every other result still pending. "
+        "Change the values to your own case to assess it."
+    )
 
 
 def remember(assessment: Assessment) -> Assessment | None:
@@ -114,20 +116,36 @@ def actions(assessment: Assessment, link: str, words: Vocabulary) -> None:
     st.header("Share, pin, download")
     st.markdown(f"Link to this case: [{link}]({link})")
     st.code(link, language=None)
-    st.button("Pin this case", icon=":material/push_pin:", on_click=_pin, args=(assessment.patient,),
-              help="Keep this case for the Compare page (up to four, in this browser session only).")
+    st.button(
+        "Pin this case",
+        icon=":material/push_pin:",
+        on_click=_pin,
+        args=(assessment.patient,),
+        help="Keep this case for the Compare page (up to four, in this browser session only).",
+    )
     message = st.session_state.pop("_pin_message", None)
     if message:
         st.info(message)
     left, middle, right = st.columns(3)
-    left.download_button("Markdown handout", handouts.to_markdown(assessment, words), "riskcalc-case.md",
-                         "text/markdown", on_click="ignore")
-    middle.download_button("JSON", handouts.to_json(assessment), "riskcalc-case.json", "application/json",
-                           on_click="ignore")
+    left.download_button(
+        "Markdown handout",
+        handouts.to_markdown(assessment, words),
+        "riskcalc-case.md",
+        "text/markdown",
+        on_click="ignore",
+    )
+    middle.download_button(
+        "JSON", handouts.to_json(assessment), "riskcalc-case.json", "application/json", on_click="ignore"
+    )
     # The PDF takes a few hundred milliseconds (font embedding): build it only when asked for, so that
     # changing an input stays instant.
-    right.download_button("PDF handout", partial(handouts.to_pdf, assessment, words), "riskcalc-case.pdf",
-                          "application/pdf", on_click="ignore")
+    right.download_button(
+        "PDF handout",
+        partial(handouts.to_pdf, assessment, words),
+        "riskcalc-case.pdf",
+        "application/pdf",
+        on_click="ignore",
+    )
 
 
 def pictures(patient: Patient, assessment: Assessment) -> None:
@@ -152,18 +170,24 @@ def page() -> None:
     # folder sits beside it (Streamlit's multipage v1 path), so the page makes sure itself (idempotent).
     inputs.keep_across_pages(st.session_state)
     st.title("B-ALL risk group calculator")
-    st.caption("An illustration for teaching how cooperative groups combine age, white count, genetics, CNS "
-               "status and MRD. Not a treatment protocol.")
+    st.caption(
+        "An illustration for teaching how cooperative groups combine age, white count, genetics, CNS "
+        "status and MRD. Not a treatment protocol."
+    )
     link_errors = load_link(words)
     if inputs.start_with_example(st.session_state):
         st.session_state[EXAMPLE] = True
     hold = held() if not link_errors else link_errors
     if hold and st.session_state.get(LINK_HOLD):
-        st.error("The link could not be read completely, so no result is shown for it. The form shows every "
-                 "value that could be read.\n\n" + "\n".join(f"- {message}" for message in hold))
+        st.error(
+            "The link could not be read completely, so no result is shown for it. The form shows every "
+            "value that could be read.\n\n" + "\n".join(f"- {message}" for message in hold)
+        )
     elif link_errors:
-        st.error("The link has problems; the case was read without them.\n\n"
-                 + "\n".join(f"- {message}" for message in link_errors))
+        st.error(
+            "The link has problems; the case was read without them.\n\n"
+            + "\n".join(f"- {message}" for message in link_errors)
+        )
 
     left, right = st.columns([5, 6], gap="large")
     with left:
@@ -176,16 +200,21 @@ def page() -> None:
         for field in empty:
             st.info(f"{words.label(field)}: no result entered yet, so it is treated as still pending.")
         if reading.problems:
-            st.error("Please correct the input; no result is shown until every value can be used.\n\n"
-                     + "\n".join(f"- {inputs.form_message(problem, words)}" for problem in reading.problems))
+            st.error(
+                "Please correct the input; no result is shown until every value can be used.\n\n"
+                + "\n".join(f"- {inputs.form_message(problem, words)}" for problem in reading.problems)
+            )
             return
         if patient is None:
             st.info(inputs.missing_prompt(reading.missing, words))
             return
         if held() is not None:
             st.info("Correct or complete the form: the result appears as soon as you change a value.")
-            st.button("Show the result for the values read", on_click=_release_link,
-                      help="Assess the case as the form shows it now, without the values the link got wrong.")
+            st.button(
+                "Show the result for the values read",
+                on_click=_release_link,
+                help="Assess the case as the form shows it now, without the values the link got wrong.",
+            )
             return
         example = bool(st.session_state.get(EXAMPLE)) and patient == inputs.DEFAULT_CASE
         st.session_state[EXAMPLE] = example

@@ -36,8 +36,11 @@ def answer_key(case_id: str) -> str:
 # rank order ('high', 'favorable,high', 'favorable,standard,high'). A final case's answer is one group; a
 # provisional case's is its range, so the honest answer to a case with results pending is on offer (spec 1.1
 # section 6: no single group for a provisional case), and offering every set for every case gives nothing away.
-ANSWERS = [",".join(group.value for group in chosen)
-           for size in range(1, len(RiskGroup) + 1) for chosen in combinations(RiskGroup, size)]
+ANSWERS = [
+    ",".join(group.value for group in chosen)
+    for size in range(1, len(RiskGroup) + 1)
+    for chosen in combinations(RiskGroup, size)
+]
 
 
 def answer_of(assessment: Assessment) -> str:
@@ -154,8 +157,7 @@ def quiz(cases: tuple[TeachingCase, ...], words: Vocabulary) -> None:
     score = _score()
 
     st.markdown(
-        f"**Score: {score['first_try']} of {score['answered']} right at the first try** "
-        f"({len(cases)} cases in all)."
+        f"**Score: {score['first_try']} of {score['answered']} right at the first try** ({len(cases)} cases in all)."
     )
     # The title is left out: several titles would give the answer away.
     show_vignette(case, words, title=f"Case {index + 1} of {len(cases)}")
@@ -168,13 +170,19 @@ def quiz(cases: tuple[TeachingCase, ...], words: Vocabulary) -> None:
         key=answer_key(case.id),
         disabled=record["solved"] or record["revealed"],
         help="When every result that can change the group is in, one group is possible: choose it. While "
-             "results are pending, choose every group the case can still reach once they arrive.",
+        "results are pending, choose every group the case can still reach once they arrive.",
     )
     done = record["solved"] or record["revealed"]
     with st.container(horizontal=True):  # buttons at their natural width, wrapping on narrow screens
         # Enabled once a group is chosen (choosing reruns the page), so an empty answer cannot be checked.
-        st.button("Check my answer", key=f"quiz_check_{case.id}", type="primary", disabled=done or choice is None,
-                  on_click=_check, args=(case.id, correct))
+        st.button(
+            "Check my answer",
+            key=f"quiz_check_{case.id}",
+            type="primary",
+            disabled=done or choice is None,
+            on_click=_check,
+            args=(case.id, correct),
+        )
         st.button("Show the answer", key=f"quiz_reveal_{case.id}", disabled=done, on_click=_reveal, args=(case.id,))
         st.button("Previous case", key="quiz_previous", on_click=_move, args=(-1, len(cases)))
         st.button("Next case", key="quiz_next", on_click=_move, args=(1, len(cases)))

@@ -34,12 +34,16 @@ def page() -> None:
         st.switch_page("views/calculator.py")
     cases = comparison.pinned(st.session_state)
     if not cases:
-        st.info("No case pinned yet. On the Calculator page, set up a case and press **Pin this case** "
-                f"(up to {comparison.PIN_LIMIT}).")
+        st.info(
+            "No case pinned yet. On the Calculator page, set up a case and press **Pin this case** "
+            f"(up to {comparison.PIN_LIMIT})."
+        )
         return
     assessments = [assess(patient) for patient in cases]
-    st.caption(f"{len(cases)} of {comparison.PIN_LIMIT} cases pinned (kept in this browser session only). "
-               "Rows where the cases differ are marked “≠ differs”.")
+    st.caption(
+        f"{len(cases)} of {comparison.PIN_LIMIT} cases pinned (kept in this browser session only). "
+        "Rows where the cases differ are marked “≠ differs”."
+    )
 
     columns = st.columns(len(assessments))
     for index, (column, assessment) in enumerate(zip(columns, assessments)):
