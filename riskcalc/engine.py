@@ -98,9 +98,9 @@ _C_ENCODER = (
     json.encoder.c_make_encoder(  # type: ignore[attr-defined]
         None, json.JSONEncoder().default, json.encoder.encode_basestring, None, ": ", ", ", False, False, True
     )
-    if json.encoder.c_make_encoder
+    if json.encoder.c_make_encoder  # type: ignore[attr-defined]
     else None
-)  # type: ignore[attr-defined]
+)
 # typeshed types make_scanner's argument wrongly (as the scanner class); it takes the decoder.
 _SCANNER: Callable[[str, int], tuple[Any, int]] = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
 

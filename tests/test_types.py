@@ -1,5 +1,6 @@
-"""Every module of riskcalc and of the app is fully typed: mypy in strict mode (configured in pyproject.toml)
-finds no error. The first run in a checkout takes about 45 s; later runs reuse .mypy_cache/."""
+"""Static checks: mypy in strict mode finds no error in riskcalc and the app, and ruff (lint, import order,
+format; configured in pyproject.toml) finds nothing anywhere in the repository. The first mypy run in a
+checkout takes about 45 s; later runs reuse .mypy_cache/."""
 
 from __future__ import annotations
 
@@ -9,8 +10,20 @@ import sys
 from tests.conftest import ROOT
 
 
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, timeout=600)
+
+
 def test_mypy_strict_finds_no_error() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "mypy", "--no-error-summary"], cwd=ROOT, capture_output=True, text=True, timeout=600
-    )
+    result = _run("mypy", "--no-error-summary")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_lint_finds_nothing() -> None:
+    result = _run("ruff", "check", "--no-cache", ".")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_format_would_change_nothing() -> None:
+    result = _run("ruff", "format", "--check", "--no-cache", ".")
     assert result.returncode == 0, result.stdout + result.stderr
