@@ -25,16 +25,12 @@ from pydantic import ValidationError
 from riskcalc import EngineError, Patient, assess, what_if
 from riskcalc.cli import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_ROWS_FAILED, main
 from riskcalc.units import InputError, patient_from
+from ui.lib.query import patient_from_query
 
 ROOT = Path(__file__).resolve().parent.parent
 CONSOLE = ROOT / ".venv" / "bin" / "riskcalc"
 BASE = {"age_years": "4", "wbc_10e9_per_l": "12"}
 DROP = object()
-
-try:
-    from ui.lib.query import patient_from_query
-except ImportError:  # the app's link parser is written separately; its cases are skipped until it exists
-    patient_from_query = None
 
 
 @dataclass(frozen=True)
@@ -648,10 +644,8 @@ def test_unwritable_output_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 
 # ------------------------------------------------------------------------------- the app: links and upload
-needs_query = pytest.mark.skipif(patient_from_query is None, reason="ui/lib/query.py is not there yet")
 
 
-@needs_query
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_link_parameters_name_the_parameter(case: Bad) -> None:
     assert patient_from_query is not None
@@ -665,7 +659,6 @@ def test_link_parameters_name_the_parameter(case: Bad) -> None:
         assert assess(patient).group  # what could be read is still a valid case
 
 
-@needs_query
 @pytest.mark.parametrize(
     "params",
     [
@@ -685,7 +678,6 @@ def test_odd_links_never_raise(params: dict[str, str]) -> None:
     assert isinstance(errors, list)
 
 
-@needs_query
 def test_link_with_overflowing_power_of_ten() -> None:
     assert patient_from_query is not None
     patient, errors = patient_from_query({"age_years": "10^999999999", "wbc_10e9_per_l": "5"})

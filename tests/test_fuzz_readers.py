@@ -18,22 +18,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from riskcalc.batch import BatchFileError, open_csv, read_jsonl, run_batch
 from riskcalc.models import Patient
 from riskcalc.units import ALIASES, InputError, patient_from
-
-try:
-    from ui.lib.query import patient_from_query
-except ImportError:
-    patient_from_query = None
-try:
-    from ui.lib.batchtable import assess_csv
-except ImportError:
-    assess_csv = None
+from ui.lib.batchtable import assess_csv
+from ui.lib.query import patient_from_query
 
 MAX_EXPONENT = 10_000_000  # see the module docstring
 FIELDS = [*Patient.model_fields, *ALIASES]
@@ -275,7 +267,6 @@ def test_patient_from_json_values_raises_only_input_error(raw: dict[str, Any]) -
 
 
 # -------------------------------------------------------------------------------------------------- the app
-@pytest.mark.skipif(patient_from_query is None, reason="ui/lib/query.py is not there yet")
 @settings(max_examples=500)
 @given(st.dictionaries(column_name, st.one_of(cell_text, st.text(max_size=20)), max_size=8))
 def test_link_parser_never_raises(params: dict[str, str]) -> None:
@@ -285,7 +276,6 @@ def test_link_parser_never_raises(params: dict[str, str]) -> None:
     assert all(isinstance(message, str) and message for message in errors)
 
 
-@pytest.mark.skipif(assess_csv is None, reason="ui/lib/batchtable.py is not there yet")
 @settings(max_examples=150)
 @given(st.one_of(csv_documents().map(lambda t: t.encode("utf-8")), st.binary(max_size=200)))
 def test_upload_reader_raises_only_batch_file_error(data: bytes) -> None:
@@ -299,7 +289,6 @@ def test_upload_reader_raises_only_batch_file_error(data: bytes) -> None:
         assert bool(row["group"]) != bool(row["error"]), row
 
 
-@pytest.mark.skipif(patient_from_query is None, reason="ui/lib/query.py is not there yet")
 @settings(max_examples=300)
 @given(st.dictionaries(column_name, st.lists(st.one_of(cell_text, st.text(max_size=20)), max_size=3), max_size=8))
 def test_link_parser_with_repeated_parameters_never_raises_and_never_takes_a_repeated_value(
