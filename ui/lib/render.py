@@ -50,6 +50,10 @@ def badge(assessment: Assessment, words: Vocabulary, *, size: str = "2.1rem") ->
     background, ink = _BADGE_STYLE[style]
     line = headline(assessment)
     describe = line.lines[1] if line.provisional else words.groups[assessment.group.value].describe
+    # A range and what it waits for is four times as long as one group: drawn at the group's size it fills
+    # the column on a laptop and the screen on a phone, pushing the findings out of sight.
+    if line.provisional:
+        size = f"calc({size} * 0.62)"
     st.markdown(
         f'<div class="rc-badge {badge_class(assessment)}" role="status" aria-live="polite" '
         f'style="background:{background};color:{ink};border:3px solid {ink};border-radius:0.6rem;'
