@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from riskcalc import Patient, assess, what_if
-from riskcalc.batch import safe_cell
+from riskcalc.batch import ignored_message, safe_cell
 from riskcalc.cli import EXIT_OK, main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,10 +92,13 @@ def test_batch_csv_output_has_no_live_formula(tmp_path: Path, capsys: pytest.Cap
         rows = list(csv.reader(stream))
     cells = [cell for row in rows for cell in row]
     assert not [cell for cell in cells if _dangerous(cell)]
-    by_id = {row[1]: row for row in rows[1:]}
-    assert by_id["neg"][2:5] == ["-1", "+1", "-0.5"]  # plain numbers are kept as numbers
+    header = rows[0]
+    assert "name" not in header  # the name column is ignored, never copied (spec 1.1 section 7)
+    by_id = {row[header.index("id")]: dict(zip(header, row)) for row in rows[1:]}
+    neg = by_id["neg"]
+    assert [neg["label"], neg["comment"], neg["case_id"]] == ["+1", "-0.5", "12"]  # plain numbers kept as numbers
     for formula in FORMULAS:  # a good row keeps its text, made inert
-        assert by_id["'" + formula][2] == "'" + formula
+        assert by_id["'" + formula]["label"] == "'" + formula
     errors = [row[-1] for row in rows[1:] if row[-1]]
     assert len(errors) == len(FORMULAS) and all(error.startswith("line ") for error in errors)
 
@@ -173,7 +176,11 @@ def test_batch_logs_no_input(
     main(["batch", str(source), "-o", str(target), "--no-progress"])
     out, err = capfd.readouterr()
     assert out == ""
-    assert err.strip() == f"2 rows: 1 assessed, 1 failed -> {target}"  # the one documented line
+    # the two documented lines: the ignored name column (named, its values never shown) and the summary
+    assert err.strip().splitlines() == [
+        f"riskcalc: {ignored_message(['name'])}",
+        f"2 rows: 1 assessed, 1 failed -> {target}",
+    ]
     assert not [secret for secret in SECRETS if secret in _logged(all_logging_at_debug)]
     assert sorted(path.name for path in tmp_path.iterdir()) == ["in.csv", "out.csv"]  # nothing else written
 
@@ -191,7 +198,10 @@ def test_cli_subprocess_prints_only_documented_lines(tmp_path: Path) -> None:
         timeout=120,
     )
     assert done.stdout == ""
-    assert done.stderr.strip() == f"2 rows: 1 assessed, 1 failed -> {target}"
+    assert done.stderr.strip().splitlines() == [
+        f"riskcalc: {ignored_message(['name'])}",
+        f"2 rows: 1 assessed, 1 failed -> {target}",
+    ]
     assert sorted(path.name for path in tmp_path.iterdir()) == ["in.csv", "out.csv"]
     good = subprocess.run(
         [
