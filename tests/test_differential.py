@@ -7,6 +7,7 @@ from hypothesis import given, settings
 
 from riskcalc import Patient, RiskGroup, assess
 from tests import oracle
+from tests.conftest import examples
 from tests.strategies import patients
 
 F, S, H = RiskGroup.FAVORABLE, RiskGroup.STANDARD, RiskGroup.HIGH
@@ -38,7 +39,7 @@ def assert_same(patient: Patient) -> None:
     assert len(engine.fired_rules) == len(set(engine.fired_rules))
 
 
-@settings(max_examples=3000)
+@settings(max_examples=examples(3000))
 @given(patients())
 def test_engine_equals_oracle(patient: Patient) -> None:
     assert_same(patient)

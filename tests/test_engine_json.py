@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from riskcalc.engine import _DurableJson
+from tests.conftest import examples
 
 JSON_SCALARS = (
     st.none()
@@ -35,7 +36,7 @@ JSON_VALUES = st.recursive(
 BARE_EXPONENT = re.compile(r"(?<![\d.])-?\d+[eE][-+]?\d+")
 
 
-@settings(max_examples=400)
+@settings(max_examples=examples(400))
 @given(JSON_VALUES)
 def test_every_value_round_trips_exactly(value: Any) -> None:
     text = _DurableJson.dumps(value, ensure_ascii=False)
@@ -43,7 +44,7 @@ def test_every_value_round_trips_exactly(value: Any) -> None:
     assert _DurableJson.loads(text) == value
 
 
-@settings(max_examples=400)
+@settings(max_examples=examples(400))
 @given(st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=1, max_size=8))
 def test_no_bare_exponent_is_written(numbers: list[float]) -> None:
     text = _DurableJson.dumps({"values": numbers, "sid": "1"}, ensure_ascii=False)
@@ -63,7 +64,7 @@ def _outcome(parse: Any, text: str) -> tuple[str, Any]:
         return ("error", str(error))
 
 
-@settings(max_examples=600)
+@settings(max_examples=examples(600))
 @given(st.text(alphabet=' \t\n{}[]":,.-+eE0123456789truefalsnxé\\', max_size=24) | JSON_VALUES.map(json.dumps))
 def test_loads_accepts_and_refuses_exactly_as_the_json_module(text: str) -> None:
     expected = _outcome(json.loads, text)

@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from riskcalc.batch import BatchFileError, open_csv, read_jsonl, run_batch
 from riskcalc.models import Patient
 from riskcalc.units import ALIASES, InputError, patient_from
+from tests.conftest import examples
 from ui.lib.batchtable import assess_csv
 from ui.lib.query import patient_from_query
 
@@ -154,7 +155,7 @@ def _data_rows(text: str) -> int:
 
 
 # ------------------------------------------------------------------------------------------------ readers
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(csv_documents())
 def test_csv_reader_raises_only_batch_file_error(text: str) -> None:
     try:
@@ -170,7 +171,7 @@ def test_csv_reader_raises_only_batch_file_error(text: str) -> None:
         assert error is None or error.startswith("row has")
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(jsonl_documents)
 def test_jsonl_reader_raises_only_batch_file_error(text: str) -> None:
     lines = [line for line in io.StringIO(text) if line.strip()]  # the reader's own line splitting ("\n")
@@ -202,7 +203,7 @@ def _run(source_bytes: bytes, suffix: str, out_suffix: str) -> tuple[Any, list[A
         return summary, out
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(csv_documents(), st.sampled_from([".csv", ".jsonl"]))
 def test_batch_on_csv_keeps_every_row(text: str, out_suffix: str) -> None:
     summary, out = _run(text.encode("utf-8"), ".csv", out_suffix)
@@ -217,7 +218,7 @@ def test_batch_on_csv_keeps_every_row(text: str, out_suffix: str) -> None:
             assert (record["assessment"] is None) != (record["error"] is None), record
 
 
-@settings(max_examples=60)
+@settings(max_examples=examples(60))
 @given(jsonl_documents, st.sampled_from([".csv", ".jsonl"]))
 def test_batch_on_jsonl_keeps_every_row(text: str, out_suffix: str) -> None:
     summary, out = _run(text.encode("utf-8"), ".jsonl", out_suffix)
@@ -232,7 +233,7 @@ def test_batch_on_jsonl_keeps_every_row(text: str, out_suffix: str) -> None:
             assert (record["assessment"] is None) != (record["error"] is None), record
 
 
-@settings(max_examples=150)
+@settings(max_examples=examples(150))
 @given(
     st.one_of(
         st.binary(max_size=300),
@@ -246,7 +247,7 @@ def test_batch_on_random_bytes_raises_only_batch_file_error(data: bytes, suffix:
 
 
 # ------------------------------------------------------------------------------------ text -> Patient edge
-@settings(max_examples=500)
+@settings(max_examples=examples(500))
 @given(raw_cases)
 def test_patient_from_raises_only_input_error(raw: dict[str, Any]) -> None:
     try:
@@ -257,7 +258,7 @@ def test_patient_from_raises_only_input_error(raw: dict[str, Any]) -> None:
     assert isinstance(patient, Patient)
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(st.dictionaries(st.sampled_from(FIELDS), json_value, max_size=8))
 def test_patient_from_json_values_raises_only_input_error(raw: dict[str, Any]) -> None:
     try:
@@ -267,7 +268,7 @@ def test_patient_from_json_values_raises_only_input_error(raw: dict[str, Any]) -
 
 
 # -------------------------------------------------------------------------------------------------- the app
-@settings(max_examples=500)
+@settings(max_examples=examples(500))
 @given(st.dictionaries(column_name, st.one_of(cell_text, st.text(max_size=20)), max_size=8))
 def test_link_parser_never_raises(params: dict[str, str]) -> None:
     assert patient_from_query is not None
@@ -276,7 +277,7 @@ def test_link_parser_never_raises(params: dict[str, str]) -> None:
     assert all(isinstance(message, str) and message for message in errors)
 
 
-@settings(max_examples=150)
+@settings(max_examples=examples(150))
 @given(st.one_of(csv_documents().map(lambda t: t.encode("utf-8")), st.binary(max_size=200)))
 def test_upload_reader_raises_only_batch_file_error(data: bytes) -> None:
     assert assess_csv is not None
@@ -289,7 +290,7 @@ def test_upload_reader_raises_only_batch_file_error(data: bytes) -> None:
         assert bool(row["group"]) != bool(row["error"]), row
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(st.dictionaries(column_name, st.lists(st.one_of(cell_text, st.text(max_size=20)), max_size=3), max_size=8))
 def test_link_parser_with_repeated_parameters_never_raises_and_never_takes_a_repeated_value(
     params: dict[str, list[str]],

@@ -10,11 +10,12 @@
   last results still equal the first. RISKCALC_LOAD_ASSESSMENTS=N runs N instead (the default is the full
   million; docs/reliability.md records the figures of a full run).
 - A class, twice, against the running app over loopback for 60 s each: 30 clients speaking Streamlit's websocket
-  protocol (tests/streamlit_client.py; they render nothing, so the machine's two cores serve the app), and
+  protocol (bench/harness/streamlit_client.py; they render nothing, so the machine's two cores serve the app), and
   30 headless Chromium pages (marked `browser`; the browsers then take most of the CPU). Every client changes
   end-of-induction MRD over and over and must see the right group; no error may appear. Update times printed.
 
 Nothing here asserts a time: timings are reported (pytest -s shows them), the benchmarks are in bench/.
+The load generators (random patients, the websocket client, the server start-up) are in bench/harness/.
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ from typing import Any
 
 import pytest
 
+from bench.harness.app_server import serve_app
+from bench.harness.class_case import CLASS_QUERY, CLASS_STEPS, MRD_KEY, MRD_LABEL
+from bench.harness.patients import random_patient
 from riskcalc import Patient, assess
 from riskcalc.api import get_engine
 
@@ -45,47 +49,6 @@ THREADS, PER_THREAD = 16, 5_000
 MILLION = int(os.environ.get("RISKCALC_LOAD_ASSESSMENTS", "1000000"))
 RSS_GROWTH_LIMIT_KB = 20 * 1024
 
-# --------------------------------------------------------------------------------------------- patients
-AGES = [0.0, 0.3, 0.999, 1.0, 4.0, 9.99, 10.0, 13.0, 15.0, 17.999, 18.0, 34.9, 35.0, 35.001, 60.0, 119.0]
-WBCS = [0.0, 5e-324, 1e-05, 4.0, 29.99, 30.0, 49.99, 50.0, 299.0, 300.0, 2000.0]
-GENETICS = [
-    ["b_other"],
-    ["etv6_runx1"],
-    ["high_hyperdiploidy"],
-    ["bcr_abl1"],
-    ["kmt2a_r"],
-    ["etv6_runx1", "iamp21"],
-    ["dux4_r", "ikzf1plus"],
-    ["hypodiploidy", "tcf3_hlf"],
-    ["high_hyperdiploidy", "etv6_runx1"],
-]
-AGE_BANDS = [(0, 1), (1, 10), (1, 10), (10, 18), (18, 35), (18, 35), (35, 119.9)]  # low-risk bands drawn more
-MRDS = [0.0, 1e-07, 1e-05, 0.0099, 0.01, 0.5, 1.0, 100.0]
-
-
-def random_patient(rng: random.Random, complete_share: float = 0.5) -> Patient:
-    """A valid patient: cut-offs, their neighbours and tiny floats half the time, uniform values otherwise;
-    with probability `complete_share` nothing is pending, else each pending input is missing at random."""
-    complete = rng.random() < complete_share
-    age = rng.choice(AGES) if rng.random() < 0.5 else rng.uniform(*rng.choice(AGE_BANDS))
-    wbc = rng.choice(WBCS) if rng.random() < 0.5 else rng.uniform(0, rng.choice([60, 60, 60, 2000]))
-
-    def mrd(optional: bool) -> float | None:
-        if optional and rng.random() < 0.4:
-            return None
-        return rng.choice(MRDS) if rng.random() < 0.7 else rng.uniform(0, rng.choice([0.02, 100]))
-
-    return Patient(
-        age_years=age,
-        wbc_10e9_per_l=wbc,
-        genetics=rng.choice(GENETICS) if complete or rng.random() < 0.5 else [],
-        cns_status=rng.choice(["CNS1", "CNS2", "CNS3"]) if complete or rng.random() < 0.5 else None,
-        testicular_involvement=rng.random() < 0.1,
-        mrd_day8_pb_percent=mrd(True),
-        mrd_eoi_percent=mrd(not complete),
-        mrd_eoc_percent=mrd(True),
-    )
-
 
 def summary(patient: Patient) -> dict[str, Any]:
     return assess(patient).model_dump(include=COMPARED)
@@ -96,7 +59,7 @@ MILLION_SCRIPT = r"""
 import gc, json, random, sys, time
 sys.path.insert(0, ".")
 from riskcalc import assess, assess_many
-from tests.test_load import random_patient
+from bench.harness.patients import random_patient
 
 def rss_kb():
     with open("/proc/self/status") as status:
@@ -256,24 +219,16 @@ def test_a_million_assessments_in_one_process(million_process: subprocess.Popen[
 
 
 # ------------------------------------------------------------------------------------------------ a class
-CHROMIUM = Path(os.environ.get("RISKCALC_CHROMIUM", "/usr/bin/chromium"))
 CLIENTS, CLASS_SECONDS = 30, 60
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 ERRORS = "[data-testid='stException'], [data-testid='stAlertContentError']"
-CLASS_QUERY = "age_years={age}&wbc_10e9_per_l=12&genetics=etv6_runx1&cns_status=CNS1&mrd_eoi_percent=0"
 LINK = "/?" + CLASS_QUERY
-MRD_LABEL = "End-of-induction MRD value (%)"  # the calculator's end-of-induction MRD text input
-MRD_KEY = "in_mrd_eoi_percent"  # the same input's widget key
-CLASS_STEPS = (("0.05", "High"), ("0", "Favorable"))  # (MRD value, the group the badge must then show)
 STEPS = tuple((value, f"Risk group: {group}") for value, group in CLASS_STEPS)
 SHOWS = """expected => [...document.querySelectorAll('.rc-badge')].some(b => b.textContent.includes(expected))"""
 
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    # The browser tests' server helper: free loopback port, health check, log file, clean stop.
-    from tests.browser.conftest import serve_app
-
+    # The shared server helper: free loopback port, health check, log file, clean stop.
     with serve_app(tmp_path_factory.mktemp("class")) as base:
         yield base
 
@@ -282,14 +237,12 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def test_a_class_of_30_clients_for_a_minute(app_url: str) -> None:
     from playwright.sync_api import sync_playwright
 
+    from bench.harness.browser import IDLE, launch_chromium
+
     timings: list[float] = []
     problems: list[str] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--disable-background-networking"],
-        )
+        browser = launch_chromium(playwright)
         try:
             pages = []
             for index in range(CLIENTS):
@@ -343,7 +296,7 @@ def test_the_server_skips_streamlits_full_collection_after_each_rerun() -> None:
 def test_a_class_of_30_websocket_clients_for_a_minute(app_url: str) -> None:
     """The server a class shares: 30 clients speaking the browser's websocket protocol (no rendering, so the
     test machine's two cores go to the server), each changing MRD and checking the new group, for a minute."""
-    from tests.streamlit_client import run_class
+    from bench.harness.streamlit_client import run_class  # imports streamlit: only where a class runs
 
     queries = [CLASS_QUERY.format(age=2 + index % 8) for index in range(CLIENTS)]
     run = run_class(app_url, queries, MRD_KEY, CLASS_STEPS, CLASS_SECONDS)
@@ -354,7 +307,7 @@ def test_a_class_of_30_websocket_clients_for_a_minute(app_url: str) -> None:
 
 def test_the_websocket_client_notices_a_wrong_group(app_url: str) -> None:
     """The class test's checker is not blind: a client told to expect the wrong group reports each update."""
-    from tests.streamlit_client import run_class
+    from bench.harness.streamlit_client import run_class  # imports streamlit: only where a class runs
 
     wrong = tuple((value, "Standard") for value, _ in CLASS_STEPS)
     run = run_class(app_url, [CLASS_QUERY.format(age=4)], MRD_KEY, wrong, seconds=1.0)

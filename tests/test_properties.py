@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from riskcalc import Patient, RiskGroup, assess, get_rulebook, what_if
+from tests.conftest import examples
 from tests.strategies import (
     ADULT,
     CNS_CLASSES,
@@ -93,7 +94,7 @@ def test_added_unfavorable_code_never_lowers_group(patient: Patient, codes: froz
 # ---- the shape of an assessment ------------------------------------------------------------------------------
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(patients())
 def test_group_is_the_floor_of_possible_groups(patient: Patient) -> None:
     a = assess(patient)
@@ -103,7 +104,7 @@ def test_group_is_the_floor_of_possible_groups(patient: Patient) -> None:
     assert a.provisional == (len(a.possible_groups) > 1)
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(patients(), st.data())
 def test_filling_one_pending_result_stays_inside_possible_groups(patient: Patient, data: st.DataObject) -> None:
     blank = data.draw(st.sets(st.sampled_from(PENDING_FIELDS), min_size=1), label="results made pending")
@@ -120,7 +121,7 @@ def test_filling_one_pending_result_stays_inside_possible_groups(patient: Patien
     assert set(later.possible_groups) <= set(earlier.possible_groups)
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(patients())
 def test_every_finding_and_note_is_cited(patient: Patient) -> None:
     a = assess(patient)
@@ -135,7 +136,7 @@ def test_every_finding_and_note_is_cited(patient: Patient) -> None:
     assert not standing & set(a.fired_rules)
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(patients())
 def test_pending_lists_only_missing_results(patient: Patient) -> None:
     a = assess(patient)
@@ -214,7 +215,7 @@ def test_what_if_rejects_invalid_values(patient: Patient, change: tuple[str, Any
 # ---- branches -------------------------------------------------------------------------------------------------
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(patients(ADULT))
 def test_an_adult_is_never_favorable(patient: Patient) -> None:
     a = assess(patient)
@@ -223,7 +224,7 @@ def test_an_adult_is_never_favorable(patient: Patient) -> None:
     assert a.group != RiskGroup.FAVORABLE
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(patients(INFANT))
 def test_an_infant_is_always_high_and_final(patient: Patient) -> None:
     a = assess(patient)
