@@ -23,7 +23,7 @@ from openapi_spec_validator import validate
 from riskcalc import Patient, assess, get_rulebook
 from riskcalc.rulebook import DEFAULT_MODEL
 from riskcalc.server import DEFAULT_HOST, DEFAULT_PORT, MAX_BATCH_ITEMS, MAX_BODY_BYTES, add_serve_command, build_parser
-from tests.conftest import ROOT
+from tests.conftest import ROOT, examples
 from tests.strategies import patients
 
 slow = pytest.mark.slow
@@ -329,7 +329,7 @@ def test_the_server_log_holds_no_request_content(client: httpx.Client, server: S
 
 
 @slow
-@settings(max_examples=100)
+@settings(max_examples=examples(100))
 @given(patient=patients())
 def test_the_http_answer_equals_assess(client: httpx.Client, patient: Patient) -> None:
     response = client.post("/assess", json=patient.model_dump(mode="json"))
