@@ -19,6 +19,7 @@ from riskcalc.engine import EngineError
 from riskcalc.explain import to_text
 from riskcalc.models import Patient
 from riskcalc.rulebook import RulebookError
+from riskcalc.server import add_serve_command
 from riskcalc.units import ALIASES, InputError, patient_from
 
 EXIT_OK, EXIT_ROWS_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -126,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     schema = commands.add_parser("schema", help="print the JSON Schema of a case (fields, units, ranges, codes)")
     schema.set_defaults(run=_schema)
+    add_serve_command(commands)
     return parser
 
 

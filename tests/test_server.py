@@ -366,3 +366,25 @@ def test_importing_the_server_module_does_not_need_fastapi() -> None:
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.slow
+def test_the_riskcalc_serve_command_answers_on_loopback(tmp_path: Path) -> None:
+    """`riskcalc serve` (the console script, not only the module) starts the same server."""
+    port = _free_port()
+    command = [str(ROOT / ".venv" / "bin" / "riskcalc"), "serve", "--port", str(port)]
+    with (tmp_path / "serve.log").open("wb") as log:
+        process = subprocess.Popen(command, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    answer = httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
+                    break
+                except httpx.TransportError:
+                    assert process.poll() is None and time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
+                    time.sleep(0.2)
+            assert answer.status_code == 200
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
