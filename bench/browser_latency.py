@@ -23,11 +23,12 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from tests.browser.conftest import launch_chromium, serve_app, wait_idle  # noqa: E402
+from bench.harness.app_server import serve_app  # noqa: E402
+from bench.harness.browser import launch_chromium, wait_idle  # noqa: E402
+from bench.harness.class_case import CLASS_QUERY, CLASS_STEPS, MRD_LABEL  # noqa: E402
 
-LINK = "/?age_years=4&wbc_10e9_per_l=12&genetics=etv6_runx1&cns_status=CNS1&mrd_eoi_percent=0"
-MRD_LABEL = "End-of-induction MRD value (%)"
-STEPS = (("0.05", "Risk group: High"), ("0", "Risk group: Favorable"))
+LINK = "/?" + CLASS_QUERY.format(age=4)
+STEPS = tuple((value, f"Risk group: {group}") for value, group in CLASS_STEPS)
 # True once the group badge (or, failing that, the page) states the expected group.
 SHOWS = """expected => {
   const badges = [...document.querySelectorAll('.rc-badge')];

@@ -3,6 +3,10 @@
 It reads rules/ball_illustrative/*.yaml with yaml.safe_load and evaluates everything in plain Python. It
 shares nothing with riskcalc's condition parser, rulebook or engine: only `Patient` and `RiskGroup` come from
 riskcalc.models. Pending results are filled with the FULL product of the representatives (no shortcut).
+
+It lives here, with the differential test, and not in bench/harness/ with the load generators: it is that
+test's independent reference, written for clarity, and a benchmark baseline would invite making it faster
+or cleverer, which is exactly what would erode its independence. bench/ therefore no longer times it.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ rerun with the page's query string and its widgets' values, and receives `Forwar
 then `script_finished`). This client does the same without rendering anything, so 30 of them measure the
 server a class shares rather than 30 browsers fighting for the test machine's two cores.
 
-Used by the class test in tests/test_load.py and by bench/class_load.py.
+Used by the class test in tests/test_load.py and by bench/run_all.py.
 """
 
 from __future__ import annotations

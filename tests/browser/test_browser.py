@@ -11,7 +11,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import wait_idle
+from bench.harness.browser import wait_idle
 
 pytestmark = pytest.mark.browser
 

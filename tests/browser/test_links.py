@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from tests.browser.conftest import wait_idle
+from bench.harness.browser import wait_idle
 
 pytestmark = pytest.mark.browser
 
