@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 import riskcalc.engine as engine_module
+from bench.harness.patients import random_patient
 from riskcalc.api import _fact, assess
 from riskcalc.conditions import AllOf, Atom
 from riskcalc.engine import SENTINEL, EngineError, RuleEngine
@@ -522,41 +523,12 @@ def test_unevaluated_probe_detected(rulebook: Rulebook, monkeypatch: pytest.Monk
         assess(Patient(age_years=5.0, wbc_10e9_per_l=5.0))
 
 
-def _random_patient(rng: random.Random) -> Patient:
-    age = rng.choice([0.0, 0.3, 0.999, 1.0, 4.0, 9.99, 10.0, 15.0, 17.999, 18.0, 34.9, 35.0, 60.0, 119.0])
-    wbc = rng.choice([0.0, 5e-324, 1e-05, 4.0, 29.99, 30.0, 49.99, 50.0, 299.0, 300.0, 2000.0])
-    genetics = rng.choice(
-        [
-            [],
-            ["b_other"],
-            ["etv6_runx1"],
-            ["high_hyperdiploidy"],
-            ["bcr_abl1"],
-            ["kmt2a_r"],
-            ["etv6_runx1", "iamp21"],
-            ["dux4_r", "ikzf1plus"],
-            ["hypodiploidy", "tcf3_hlf"],
-        ]
-    )
-    mrd = [None, 0.0, 1e-07, 1e-05, 0.0099, 0.01, 0.5, 1.0, 100.0]
-    return Patient(
-        age_years=age,
-        wbc_10e9_per_l=wbc,
-        genetics=genetics,
-        cns_status=rng.choice([None, "CNS1", "CNS2", "CNS3"]),
-        testicular_involvement=rng.random() < 0.2,
-        mrd_day8_pb_percent=rng.choice(mrd),
-        mrd_eoi_percent=rng.choice(mrd),
-        mrd_eoc_percent=rng.choice(mrd),
-    )
-
-
 def test_sessions_are_deleted_2000_assessments(rulebook: Rulebook, monkeypatch: pytest.MonkeyPatch) -> None:
     engine = RuleEngine(rulebook)
     monkeypatch.setitem(engine_module._engines, MODEL, engine)
     rng = random.Random(2000)
     for _ in range(2000):
-        assess(_random_patient(rng))
+        assess(random_patient(rng))
     assert next(engine._sessions) > 2000  # one session per assessment, far beyond the 1,024 slots
     for sid in ("1", "1024", "2000"):
         with pytest.raises(Exception, match="309"):  # ERR_SID_NOT_FOUND: the state was deleted
@@ -651,7 +623,7 @@ def test_exponent_values_in_engine_directly(rulebook: Rulebook) -> None:
 
 def test_threads_agree_with_sequential() -> None:
     rng = random.Random(16)
-    batches = [[_random_patient(rng) for _ in range(200)] for _ in range(16)]
+    batches = [[random_patient(rng) for _ in range(200)] for _ in range(16)]
     expected = [[assess(patient) for patient in batch] for batch in batches]
 
     def run(batch: list[Patient]) -> list[Any]:

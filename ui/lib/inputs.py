@@ -25,7 +25,7 @@ import streamlit as st
 from riskcalc import CNSStatus, GeneticCode, Patient
 from riskcalc.units import ALIASES, InputError, plain, read_number
 from ui.lib.query import Problem, Reading, read_values
-from ui.lib.vocabulary import MRD_FIELDS, Vocabulary
+from ui.lib.vocabulary import MRD_FIELDS, FieldWords, Vocabulary
 
 # Widget keys. They are kept in st.session_state across pages (see keep_across_pages) so that a student
 # who looks at the Compare page and comes back finds the case as it was.
@@ -216,49 +216,38 @@ def _convert_unit(value_key: str, unit_key: str, units: list[str], as_text: bool
     st.session_state[value_key] = _text(converted) if as_text else float(converted)
 
 
+def _number_with_unit(field: FieldWords, key: str, unit_key: str, unit_label: str) -> None:
+    """A number box labelled with its unit and, beside it, the unit choice, which converts the value shown.
+
+    value=None makes the box clearable, so that a link without the value shows an empty box; no bounds, so
+    that an out-of-range value reaches the page and is shown as an error instead of being silently refused."""
+    left, right = st.columns([3, 2])
+    left.number_input(
+        f"{field.label} ({field.units[st.session_state[unit_key]]})",
+        key=key,
+        value=None,
+        step=1.0,
+        format=NUMBER_FORMAT,
+        help=field.help,
+    )
+    right.radio(
+        unit_label,
+        list(field.units),
+        key=unit_key,
+        format_func=field.units.__getitem__,
+        horizontal=True,
+        on_change=_convert_unit,
+        args=(key, unit_key, list(field.units), False),
+    )
+
+
 def render_inputs(words: Vocabulary) -> None:
     """Draw every input with a visible label, its unit and help; the values land in st.session_state."""
     for key, value in state_from_patient(DEFAULT_CASE).items():
         st.session_state.setdefault(key, value)
 
-    # No min_value/max_value: the browser would refuse an out-of-range value silently (module docstring).
-    # value=None makes the box clearable, so that a link without an age shows an empty box.
-    age, wbc = words.fields["age_years"], words.fields["wbc_10e9_per_l"]
-    left, right = st.columns([3, 2])
-    left.number_input(
-        f"{age.label} ({age.units[st.session_state[AGE_UNIT]]})",
-        key=AGE,
-        value=None,
-        step=1.0,
-        format=NUMBER_FORMAT,
-        help=age.help,
-    )
-    right.radio(
-        "Age unit",
-        list(age.units),
-        key=AGE_UNIT,
-        format_func=age.units.__getitem__,
-        horizontal=True,
-        on_change=_convert_unit,
-        args=(AGE, AGE_UNIT, list(age.units), False),
-    )
-    left, right = st.columns([3, 2])
-    left.number_input(
-        f"{wbc.label} ({wbc.units[st.session_state[WBC_UNIT]]})",
-        key=WBC,
-        value=None,
-        step=1.0,
-        format=NUMBER_FORMAT,
-        help=wbc.help,
-    )
-    right.radio(
-        "White count unit",
-        list(wbc.units),
-        key=WBC_UNIT,
-        format_func=wbc.units.__getitem__,
-        on_change=_convert_unit,
-        args=(WBC, WBC_UNIT, list(wbc.units), False),
-    )
+    _number_with_unit(words.fields["age_years"], AGE, AGE_UNIT, "Age unit")
+    _number_with_unit(words.fields["wbc_10e9_per_l"], WBC, WBC_UNIT, "White count unit")
 
     genetics = words.fields["genetics"]
     st.radio(
