@@ -20,6 +20,7 @@ import pytest
 from hypothesis import given, settings
 from openapi_spec_validator import validate
 
+from bench.harness.app_server import stop
 from riskcalc import Patient, assess, get_rulebook
 from riskcalc.rulebook import DEFAULT_MODEL
 from riskcalc.server import DEFAULT_HOST, DEFAULT_PORT, MAX_BATCH_ITEMS, MAX_BODY_BYTES, add_serve_command, build_parser
@@ -68,12 +69,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             time.sleep(0.1)
         yield Server(url, port, log)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 @pytest.fixture(scope="module")
@@ -386,5 +382,4 @@ def test_the_riskcalc_serve_command_answers_on_loopback(tmp_path: Path) -> None:
                     time.sleep(0.2)
             assert answer.status_code == 200
         finally:
-            process.terminate()
-            process.wait(timeout=10)
+            stop(process)

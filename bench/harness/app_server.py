@@ -23,6 +23,16 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop a server started for a test or a benchmark: politely first, by force if it does not go in 10 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @contextmanager
 def serve_app(log_dir: Path, app: Path = APP) -> Iterator[str]:
     """Start `streamlit run` on a free loopback port, wait until healthy, yield its base URL, stop it.
@@ -68,9 +78,4 @@ def serve_app(log_dir: Path, app: Path = APP) -> Iterator[str]:
                 time.sleep(0.2)
             yield base
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
