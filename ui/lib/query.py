@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 
 from pydantic import ValidationError
 
-from riskcalc import Patient
+from riskcalc import CNSStatus, GeneticCode, Patient
 from riskcalc.units import (
     ALIASES,
     NUMERIC_FIELDS,
@@ -36,6 +36,34 @@ from ui.lib.vocabulary import Vocabulary, load_vocabulary
 
 KNOWN_PARAMETERS = (*Patient.model_fields, *ALIASES)
 REQUIRED = tuple(name for name, info in Patient.model_fields.items() if info.is_required())
+
+# Parameters that are no part of the case: the app's own state (ui.lib.address) and the quiz's seed, read by
+# the pages they belong to; and what e-mail, chat and social sites append to a link they pass on (tracking),
+# which says nothing about the case and is ignored without a message.
+PRESENT, COMPARE, SEED = "present", "compare", "seed"
+APP_PARAMETERS = (PRESENT, COMPARE, SEED)
+_TRACKING_PREFIXES = ("utm_",)
+_TRACKING_NAMES = frozenset({"fbclid", "gclid", "dclid", "msclkid", "igshid", "mc_cid", "mc_eid", "_ga", "_gl"})
+# Fields whose values are codes: a link may give them in any case (ETV6_RUNX1, cns1), as people type them.
+_CODES: dict[str, tuple[str, ...]] = {
+    "genetics": tuple(code.value for code in GeneticCode),
+    "cns_status": tuple(status.value for status in CNSStatus),
+}
+
+
+def is_tracking(name: str) -> bool:
+    """True for a parameter that sites add to links they pass on (utm_source, fbclid, ...)."""
+    lowered = name.lower()
+    return lowered in _TRACKING_NAMES or lowered.startswith(_TRACKING_PREFIXES)
+
+
+def _known_case(field: str, value: str) -> str:
+    """A code given in another letter case, written as the model spells it; anything else unchanged."""
+    codes = _CODES.get(field)
+    if codes is None:
+        return value
+    spelled = {code.lower(): code for code in codes}
+    return ",".join(spelled.get(item.strip().lower(), item) for item in value.split(","))
 
 
 def _number(value: float) -> str:
@@ -237,6 +265,8 @@ def read_link(params: Mapping[str, str | Sequence[str]], words: Vocabulary | Non
     unknown: list[str] = []
     for name, values in params.items():
         listed = [values] if isinstance(values, str) else list(values)
+        if name in APP_PARAMETERS or is_tracking(name):
+            continue
         if name not in KNOWN_PARAMETERS:
             unknown.append(name)
             continue
@@ -256,11 +286,13 @@ def read_link(params: Mapping[str, str | Sequence[str]], words: Vocabulary | Non
                 "parameter out when the result is not known."
             )
         else:
-            raw[name] = listed[0]
+            raw[name] = _known_case(target, listed[0])
     reading = read_values(raw, words)
     reading = Reading(reading.patient, reading.fields, [*early, *reading.problems], reading.missing)
     messages = [
-        f"Unknown parameter '{name}': links use the names {', '.join(Patient.model_fields)}." for name in unknown
+        f"The link holds a part that is no result of a case ('{name}'), so it was left out; a case's link "
+        f"names its results as {', '.join(Patient.model_fields)}."
+        for name in unknown
     ]
     messages += early_messages
     messages += [link_message(problem, words) for problem in reading.problems[len(early) :]]
