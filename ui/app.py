@@ -20,10 +20,11 @@ import streamlit as st  # noqa: E402
 
 from riskcalc import get_rulebook  # noqa: E402
 from riskcalc.rulebook import Rulebook  # noqa: E402
-from ui.lib import inputs, presentation  # noqa: E402
+from ui.lib import address, inputs, presentation  # noqa: E402
+from ui.lib.vocabulary import load_vocabulary  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-PRESENTATION = "presentation_mode"
+PRESENTATION = address.PRESENTATION
 # A local file: a Material icon as page icon makes the browser fetch it from Google's font servers.
 ICON = HERE / "assets" / "icon.png"
 
@@ -42,12 +43,20 @@ def warm_engine() -> Rulebook:
 
 
 def main() -> None:
+    # Presentation mode and the pinned cases come back from the address (a reload, a shared link) before
+    # anything is drawn: the sidebar's state is decided by the page configuration below.
+    address.restore(
+        st.session_state, {name: st.query_params.get_all(name) for name in st.query_params}, load_vocabulary()
+    )
+    projecting = bool(st.session_state.get(PRESENTATION))
     st.set_page_config(
         page_title="riskcalc: B-ALL risk groups for teaching",
         page_icon=str(ICON),
         layout="wide",
-        initial_sidebar_state="auto",
-    )  # auto: closed on a phone, where it would cover the page
+        # Projected, the sidebar would take a fifth of the screen: closed (its arrow still opens it). Otherwise
+        # auto: open on a wide screen, closed on a phone, where it would cover the page.
+        initial_sidebar_state="collapsed" if projecting else "auto",
+    )
     warm_engine()
     inputs.keep_across_pages(st.session_state)
 
@@ -69,6 +78,7 @@ def main() -> None:
     st.markdown(_READABLE_CAPTIONS, unsafe_allow_html=True)
     presentation.apply(enabled)
     page.run()
+    address.mirror(st.session_state, st.query_params)
 
 
 main()

@@ -529,3 +529,37 @@ def _push_text(assessment: Assessment) -> str:
         + "; ".join(parts)
         + f". Result: {result}."
     )
+
+
+# Projected, every word of a chart must be readable from the back of a lecture hall: at least 18 px.
+PROJECTOR_TEXT_PX = 18
+_PROJECTOR_CONFIG: dict[str, Any] = {
+    "axis": {"labelFontSize": PROJECTOR_TEXT_PX, "titleFontSize": PROJECTOR_TEXT_PX},
+    "legend": {"labelFontSize": PROJECTOR_TEXT_PX, "titleFontSize": PROJECTOR_TEXT_PX},
+    "header": {"labelFontSize": PROJECTOR_TEXT_PX, "titleFontSize": PROJECTOR_TEXT_PX},
+    "title": {"fontSize": PROJECTOR_TEXT_PX + 4, "subtitleFontSize": PROJECTOR_TEXT_PX},
+    "text": {"fontSize": PROJECTOR_TEXT_PX},
+}
+
+
+def _larger_text(node: Any) -> Any:
+    """A copy of a Vega-Lite spec with every explicit font size raised to the projector's minimum."""
+    if isinstance(node, dict):
+        raised = {key: _larger_text(value) for key, value in node.items()}
+        for key in ("fontSize", "labelFontSize", "titleFontSize", "subtitleFontSize"):
+            if isinstance(raised.get(key), (int, float)) and raised[key] < PROJECTOR_TEXT_PX:
+                raised[key] = PROJECTOR_TEXT_PX
+        return raised
+    if isinstance(node, list):
+        return [_larger_text(item) for item in node]
+    return node
+
+
+def for_projector(chart: alt.LayerChart) -> PrebuiltChart:
+    """The same chart with text of at least PROJECTOR_TEXT_PX pixels, for presentation mode."""
+    spec = _larger_text(chart.to_dict())
+    own = spec.get("config", {})
+    spec["config"] = {**own, **{key: {**value, **own.get(key, {})} for key, value in _PROJECTOR_CONFIG.items()}}
+    if isinstance(spec.get("height"), dict) and "step" in spec["height"]:
+        spec["height"] = {"step": max(spec["height"]["step"], PROJECTOR_TEXT_PX * 2)}
+    return PrebuiltChart(spec)

@@ -22,7 +22,8 @@ _CSS = f"""
   .stApp [data-testid="stMarkdownContainer"] th,
   .stApp [data-testid="stWidgetLabel"] p {{ font-size: 1.15rem; line-height: 1.5; }}
   .stApp [data-testid="stCaptionContainer"] p {{ font-size: 1rem; }}
-  .stApp h1 {{ font-size: 2.6rem; }}
+  .stApp .stMainBlockContainer {{ padding-top: 1.5rem; }}
+  .stApp h1 {{ font-size: 1.9rem; }}
   .stApp h2 {{ font-size: 2.0rem; }}
   .stApp h3 {{ font-size: 1.6rem; }}
 </style>

@@ -99,8 +99,8 @@ def pending(assessment: Assessment, words: Vocabulary) -> None:
             st.table(scenario_rows(assessment, words))
 
 
-def changes(change: Change | None) -> None:
-    """What changed since the previous assessment, in words."""
+def changes(change: Change | None, *, brief: bool = False) -> None:
+    """What changed since the previous assessment, in words; brief: the group and the inputs only."""
     if change is None:
         st.caption("Change any input: the result updates at once, and what changed is shown here.")
         return
@@ -110,6 +110,10 @@ def changes(change: Change | None) -> None:
         else:
             st.markdown(f"**What changed: group unchanged ({change.group_after})**")
         lines = [f"- Input **{label}**: {before} → {after}" for label, before, after in change.inputs]
+        if brief:
+            if lines:
+                st.markdown("\n".join(lines))
+            return
         lines += [f"- \\+ rule now applies: `{rule}`" for rule in change.rules_added]
         lines += [f"- − rule no longer applies: `{rule}`" for rule in change.rules_removed]
         if not change.rules_added and not change.rules_removed:

@@ -31,6 +31,7 @@ class FieldWords(_Strict):
     """Label, help and the wording of every choice of one Patient field."""
 
     label: str
+    short: str = Field(max_length=16, description="The label in a one-line summary of the case.")
     help: str
     unit: str = ""  # the short unit of the model field, shown next to values
     units: dict[str, str] = Field(default_factory=dict)
@@ -51,6 +52,7 @@ class GroupWords(_Strict):
 
 class CourseStep(_Strict):
     label: str
+    short: str = Field(max_length=22, description="The step's name on the presentation stepper's button.")
     adds: list[str] = Field(min_length=1)
 
 

@@ -63,6 +63,7 @@ def compare(before: Assessment, after: Assessment, words: Vocabulary) -> Change:
 @dataclass(frozen=True)
 class CourseStep:
     label: str
+    short: str  # the step's name on the presentation stepper
     known: list[str]  # every field known at this step
     assessment: Assessment
 
@@ -75,5 +76,5 @@ def course(patient: Patient, words: Vocabulary) -> list[CourseStep]:
     for step in words.course:
         known = [*known, *step.adds]
         data = {**blank, **{name: getattr(patient, name) for name in known}}
-        steps.append(CourseStep(step.label, known, assess(Patient.model_validate(data))))
+        steps.append(CourseStep(step.label, step.short, known, assess(Patient.model_validate(data))))
     return steps

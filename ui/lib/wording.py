@@ -47,6 +47,15 @@ def groups_text(groups: Sequence[RiskGroup]) -> str:
     return join_words([group_name(group) for group in groups], "or")
 
 
+def case_summary(patient: Patient, words: Vocabulary) -> str:
+    """The results given, on one line, for the projected result: 'Age 4 years · White count 12 x10⁹/L · ...'.
+    Results not given are left out: the badge says which of them the group still waits for."""
+    given = [name for name, value in patient if value is not None and value is not False and value != frozenset()]
+    return " · ".join(
+        f"{words.fields[name].short} {format_value(name, getattr(patient, name), words)}" for name in given
+    )
+
+
 def badge_text(assessment: Assessment, words: Vocabulary) -> str:
     """'▲ Risk group: High': a final group has its symbol as well as the words, never colour alone.
 

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from functools import partial
+from html import escape
 from typing import Any
 
 import streamlit as st
 
 from riskcalc import Assessment, Patient, assess
 from riskcalc.units import plain
-from ui.lib import comparison, handouts, inputs, render
-from ui.lib.query import link_from_patient, query_from_patient, read_link
+from ui.lib import address, comparison, handouts, inputs, layout, render, stepper
+from ui.lib.qr import qr_png
+from ui.lib.query import APP_PARAMETERS, is_tracking, link_from_patient, query_from_patient, read_link
 from ui.lib.vocabulary import Vocabulary, load_vocabulary
-from ui.lib.whatif import compare, course
+from ui.lib.whatif import CourseStep, compare, course
+from ui.lib.wording import badge_text, case_summary
 
 try:  # the pictures are drawn by ui/lib/charts.py; the page still works without them
     from ui.lib import charts
@@ -26,8 +29,13 @@ EXAMPLE = "_calculator_example"  # True while the form holds the untouched examp
 
 
 def _link_params() -> dict[str, list[str]]:
-    """The page's query parameters with every value of each: a repeated parameter must not pass unseen."""
-    return {name: st.query_params.get_all(name) for name in st.query_params}
+    """The case's query parameters with every value of each: a repeated parameter must not pass unseen.
+    The app's own parameters and what sites append to links (tracking) are no part of the case."""
+    return {
+        name: st.query_params.get_all(name)
+        for name in st.query_params
+        if name not in APP_PARAMETERS and not is_tracking(name)
+    }
 
 
 def _form_values() -> dict[str, Any]:
@@ -78,10 +86,11 @@ def write_link(patient: Patient) -> str:
     """Keep the address bar on the case shown, so copying it shares the case; returns the relative link.
 
     Called only for a result on screen that the user entered or opened: never for the example case, nor for
-    a link that could not be read (its address stays as it was given)."""
+    a link that could not be read (its address stays as it was given). The app's own parameters
+    (presentation mode, pinned cases) are kept beside the case."""
     query = query_from_patient(patient)
     if _link_params() != {name: [value] for name, value in query.items()}:
-        st.query_params.from_dict(query)
+        st.query_params.from_dict(address.with_app_state(query, st.session_state))
     st.session_state[LAST_LINK] = {name: [value] for name, value in query.items()}
     return link_from_patient(patient)
 
@@ -111,17 +120,42 @@ def _pin(patient: Patient) -> None:
     st.session_state["_pin_message"] = comparison.pin(st.session_state, patient)
 
 
+def projecting() -> bool:
+    return bool(st.session_state.get(address.PRESENTATION))
+
+
+def share(link: str) -> None:
+    """The case's full address, to paste into an e-mail or a chat, and its QR code, for phones."""
+    full = address.absolute(link)
+    st.markdown(f"Link to this case: [{full}]({full})")
+    st.code(full, language=None, wrap_lines=True)  # wrapped: a box that scrolls sideways traps the keyboard
+    if address.only_this_computer(full):
+        st.caption(
+            "This address opens the case on this computer only. For students' phones, start the app on the "
+            "room's network (see the README: serving a class) and open it by that address."
+        )
+    st.image(qr_png(full, scale=5), caption="QR code of this link", alt=f"QR code of the link {full}", width=220)
+
+
+@st.dialog("Open this case on your phone", width="large")
+def _phone_dialog(link: str) -> None:
+    full = address.absolute(link)
+    st.image(qr_png(full, scale=12), alt=f"QR code of the link {full}", width=460)
+    st.markdown(f"**{full}**")
+    if address.only_this_computer(full):
+        st.caption("This address opens on this computer only; phones need the app served on the room's network.")
+
+
 def actions(assessment: Assessment, link: str, words: Vocabulary) -> None:
     """Share, pin and download the case on screen."""
     st.header("Share, pin, download")
-    st.markdown(f"Link to this case: [{link}]({link})")
-    st.code(link, language=None)
+    share(link)
     st.button(
         "Pin this case",
         icon=":material/push_pin:",
         on_click=_pin,
         args=(assessment.patient,),
-        help="Keep this case for the Compare page (up to four, in this browser session only).",
+        help="Keep this case for the Compare page (up to four; kept in this session and in the page's address).",
     )
     message = st.session_state.pop("_pin_message", None)
     if message:
@@ -129,13 +163,13 @@ def actions(assessment: Assessment, link: str, words: Vocabulary) -> None:
     left, middle, right = st.columns(3)
     left.download_button(
         "Markdown handout",
-        handouts.to_markdown(assessment, words),
+        partial(handouts.to_markdown, assessment, words),
         "riskcalc-case.md",
         "text/markdown",
         on_click="ignore",
     )
     middle.download_button(
-        "JSON", handouts.to_json(assessment), "riskcalc-case.json", "application/json", on_click="ignore"
+        "JSON", partial(handouts.to_json, assessment), "riskcalc-case.json", "application/json", on_click="ignore"
     )
     # The PDF takes a few hundred milliseconds (font embedding): build it only when asked for, so that
     # changing an input stays instant.
@@ -159,9 +193,58 @@ def pictures(patient: Patient, assessment: Assessment) -> None:
     ]
     for title, draw in drawings:
         chart, text = draw()  # each chart carries its own title
+        if projecting():
+            chart = charts.for_projector(chart)
         st.altair_chart(chart, width="stretch", alt=text)
         with st.expander(f"{title}: text description"):
             st.markdown(text)
+
+
+def result_head(
+    assessment: Assessment,
+    steps: list[CourseStep],
+    previous: Assessment | None,
+    words: Vocabulary,
+    link: str,
+) -> stepper.Choice:
+    """What the class watches: the group, the case on one line, what just changed, and the stepper.
+
+    Kept in view while the form scrolls (ui/assets/layout.css); on a phone a one-line copy of the group stays
+    at the top of the screen instead. Returns the step shown."""
+    result_slot, stepper_slot = st.container(), st.container()
+    with stepper_slot:  # drawn below the result, but chosen first: the result shown depends on it
+        choice = stepper.choose(steps, patient=assessment.patient, compact=projecting())
+        if projecting() and st.button(
+            "QR code for phones",
+            icon=":material/qr_code_2:",
+            help="Show this case's link as a large QR code, for students to open on their phones.",
+        ):
+            _phone_dialog(link)
+    shown = steps[choice.index].assessment if not choice.is_last(steps) else assessment
+    with result_slot:
+        render.badge(shown, words)
+        if not choice.is_last(steps):
+            st.caption(
+                f"**{steps[choice.index].label}**: only the results known by then; later results are treated "
+                "as pending. The last step is the whole case."
+            )
+        if projecting():
+            st.markdown(f"**Case:** {case_summary(shown.patient, words)}")
+        brief = projecting()  # projected: the group and the inputs that moved; the rules are in the findings
+        if choice.moved and choice.index > 0:
+            render.changes(compare(steps[choice.index - 1].assessment, shown, words), brief=brief)
+        elif not choice.moved:
+            render.changes(compare(previous, assessment, words) if previous else None, brief=brief)
+    return choice
+
+
+def phone_bar(assessment: Assessment, words: Vocabulary) -> None:
+    """The group in one line at the top of a phone's screen (hidden on wider screens, ui/assets/layout.css)."""
+    st.markdown(
+        f'<div aria-hidden="true" class="rc-phone-bar {render.badge_class(assessment)}">'
+        f"{escape(badge_text(assessment, words))} · <a href='#why-the-findings' tabindex='-1'>why</a></div>",
+        unsafe_allow_html=True,
+    )
 
 
 def page() -> None:
@@ -169,6 +252,7 @@ def page() -> None:
     # app.py does this on every run in the browser; AppTest reruns a page without app.py whenever a pages/
     # folder sits beside it (Streamlit's multipage v1 path), so the page makes sure itself (idempotent).
     inputs.keep_across_pages(st.session_state)
+    layout.apply()
     st.title("B-ALL risk group calculator")
     st.caption(
         "An illustration for teaching how cooperative groups combine age, white count, genetics, CNS "
@@ -188,6 +272,9 @@ def page() -> None:
             "The link has problems; the case was read without them.\n\n"
             + "\n".join(f"- {message}" for message in link_errors)
         )
+    # The phone's result bar, above the form (filled once the result is known). Its own keyed container, a
+    # direct child of the page, so that it can stick to the top of the screen over the whole page.
+    bar = st.container(key="rc_phone_bar")
 
     left, right = st.columns([5, 6], gap="large")
     with left:
@@ -220,19 +307,23 @@ def page() -> None:
         st.session_state[EXAMPLE] = example
         if example:
             label_slot.info(example_text(words))
-            st.caption("The result below is for the example case, not for a case you entered.")
         assessment = assess(patient)
         previous = remember(assessment)
-        render.badge(assessment, words)
+        steps = course(patient, words)
+        link = link_from_patient(patient) if example else write_link(patient)
+        with st.container(key="rc_result_head"):
+            if example:
+                st.caption("The result below is for the example case, not for a case you entered.")
+            choice = result_head(assessment, steps, previous, words, link)
+        with bar:
+            phone_bar(steps[choice.index].assessment, words)
         render.disclaimer(assessment)
-        render.changes(compare(previous, assessment, words) if previous else None)
         render.result(assessment, words)
-    link = link_from_patient(patient) if example else write_link(patient)
 
     st.divider()
     st.header("Course of diagnosis: the group as results arrive")
     st.caption("Each step is assessed with only the results known by then; later results are treated as pending.")
-    render.course(course(patient, words), words)
+    render.course(steps, words)
     st.divider()
     pictures(patient, assessment)
     st.divider()
