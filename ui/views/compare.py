@@ -6,7 +6,7 @@ import pandas as pd  # type: ignore[import-untyped]  # pandas-stubs is not insta
 import streamlit as st
 
 from riskcalc import Patient, assess
-from ui.lib import comparison, inputs, render
+from ui.lib import address, comparison, inputs, render
 from ui.lib.query import link_from_patient
 from ui.lib.vocabulary import load_vocabulary
 
@@ -32,17 +32,20 @@ def page() -> None:
     st.title("Compare cases")
     if st.session_state.pop("_open_calculator", False):
         st.switch_page("views/calculator.py")
+    for message in address.compare_problems(st.session_state):
+        st.error(message)
     cases = comparison.pinned(st.session_state)
     if not cases:
         st.info(
-            "No case pinned yet. On the Calculator page, set up a case and press **Pin this case** "
+            "No case pinned yet. On the Calculator or the Teaching cases page, press **Pin** on a case "
             f"(up to {comparison.PIN_LIMIT})."
         )
         return
     assessments = [assess(patient) for patient in cases]
     st.caption(
-        f"{len(cases)} of {comparison.PIN_LIMIT} cases pinned (kept in this browser session only). "
-        "Rows where the cases differ are marked “≠ differs”."
+        f"{len(cases)} of {comparison.PIN_LIMIT} cases pinned, kept in this browser session and in the page's "
+        "address: a reload or the copied address shows the same comparison. Rows where the cases differ are "
+        "marked “≠ differs”."
     )
 
     columns = st.columns(len(assessments))
@@ -50,8 +53,9 @@ def page() -> None:
         with column:
             st.markdown(f"## Case {index + 1}")
             render.badge(assessment, words, size="1.35rem")
-            # './' so that the link opens the Calculator (the app's root page), not this page with parameters.
-            st.markdown(f"[Link to case {index + 1}](./{link_from_patient(assessment.patient)})")
+            # The app's root: the link opens the case in the Calculator, not this page with parameters.
+            link = address.absolute(link_from_patient(assessment.patient))
+            st.markdown(f"[Link to case {index + 1}]({link if link.startswith('http') else './' + link})")
             left, right = st.columns(2)
             left.button("Edit in calculator", key=f"open_{index}", on_click=_open, args=(assessment.patient,))
             right.button("Remove", key=f"unpin_{index}", on_click=comparison.unpin, args=(st.session_state, index))
