@@ -1,34 +1,44 @@
 """Time from an input change to the updated result, in a real browser (Debian's Chromium, headless).
 
-    .venv/bin/python bench/browser_latency.py [N]      (default N = 50)
+    .venv/bin/python bench/browser_latency.py [N] [--against REF]      (default N = 50)
 
 Starts the app, opens the calculator on a shared link, then sets the end-of-induction MRD N times,
 alternating 0.05 % (group High) and 0 % (group Favorable). Each time is measured from the moment the new
 value is typed and committed (Enter) until the group badge states the new group; the browser is polled on
-every animation frame. Prints the median and the 95th percentile. A benchmark prints numbers; it asserts
-nothing.
+every animation frame. Prints the median and the 95th percentile.
+
+With --against REF (a commit, tag or branch), the app as it was at REF is served beside today's from a
+temporary git worktree, and the two are measured in turns, five changes each, in the same browser: a busy
+machine then slows both alike, and the two figures can be compared. A benchmark prints numbers; it
+asserts nothing.
 """
 
 from __future__ import annotations
 
+import argparse
+import os
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from playwright.sync_api import sync_playwright  # noqa: E402
+from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
-from bench.harness.app_server import serve_app  # noqa: E402
+from bench.harness.app_server import APP, serve_app  # noqa: E402
 from bench.harness.browser import launch_chromium, wait_idle  # noqa: E402
 from bench.harness.class_case import CLASS_QUERY, CLASS_STEPS, MRD_LABEL  # noqa: E402
 
 LINK = "/?" + CLASS_QUERY.format(age=4)
 STEPS = tuple((value, f"Risk group: {group}") for value, group in CLASS_STEPS)
+ROUND = 5  # changes per turn when two apps are compared
 # True once the group badge (or, failing that, the page) states the expected group.
 SHOWS = """expected => {
   const badges = [...document.querySelectorAll('.rc-badge')];
@@ -42,36 +52,82 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[index]
 
 
-def main(changes: int = 50) -> None:
-    with tempfile.TemporaryDirectory() as logs, serve_app(Path(logs)) as base, sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+@contextmanager
+def checkout(ref: str) -> Iterator[Path]:
+    """The repository as it was at `ref`, in a temporary git worktree (removed afterwards)."""
+    with tempfile.TemporaryDirectory() as parent:
+        path = Path(parent) / "app"
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(path), ref], check=True)
+        try:
+            yield path
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(path)], check=False)
+
+
+class Measured:
+    """One app open in one browser tab, and the times of its input changes."""
+
+    def __init__(self, name: str, page: Page, base: str) -> None:
+        self.name, self.page = name, page
+        self.timings: list[float] = []
+        self.count = 0
         page.goto(base + LINK)
         wait_idle(page)
-        page.wait_for_function(SHOWS, arg="Risk group: Favorable", polling="raf")
-        field = page.get_by_label(MRD_LABEL, exact=True)
-        timings: list[float] = []
-        for index in range(changes + 2):  # two warm-up changes, not counted
-            value, expected = STEPS[index % 2]
-            start = time.perf_counter()
-            field.fill(value)
-            field.press("Enter")
-            page.wait_for_function(SHOWS, arg=expected, polling="raf", timeout=30_000)
-            elapsed = time.perf_counter() - start
-            wait_idle(page)  # let the rest of the run finish before the next change
-            if index >= 2:
-                timings.append(elapsed * 1000)
+        page.wait_for_function(SHOWS, arg="Risk group: Favorable", polling="raf", timeout=60_000)
+        self.field = page.get_by_label(MRD_LABEL, exact=True)
+        for _ in range(2):  # warm-up changes, not counted
+            self.change(record=False)
+
+    def change(self, record: bool = True) -> None:
+        value, expected = STEPS[self.count % 2]
+        self.count += 1
+        start = time.perf_counter()
+        self.field.fill(value)
+        self.field.press("Enter")
+        self.page.wait_for_function(SHOWS, arg=expected, polling="raf", timeout=30_000)
+        elapsed = time.perf_counter() - start
+        wait_idle(self.page)  # let the rest of the run finish before the next change
+        if record:
+            self.timings.append(elapsed * 1000)
+
+    def line(self) -> str:
+        t = self.timings
+        return (
+            f"  {self.name:<22} median {statistics.median(t):.0f} ms   p95 {percentile(t, 0.95):.0f} ms   "
+            f"min {min(t):.0f} ms   max {max(t):.0f} ms"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("changes", nargs="?", type=int, default=50)
+    parser.add_argument("--against", metavar="REF", help="also measure the app as it was at this git ref")
+    args = parser.parse_args()
+    with ExitStack() as stack, sync_playwright() as playwright:
+        logs = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        apps = [("today", stack.enter_context(serve_app(logs, APP)))]
+        if args.against:
+            old = stack.enter_context(checkout(args.against))
+            apps.insert(0, (f"at {args.against}", stack.enter_context(serve_app(logs, old / "ui" / "app.py"))))
+        browser = launch_chromium(playwright)
+        measured = [
+            Measured(name, browser.new_page(viewport={"width": 1400, "height": 1000}), base) for name, base in apps
+        ]
+        while any(len(m.timings) < args.changes for m in measured):
+            for m in measured:
+                for _ in range(min(ROUND, args.changes - len(m.timings))):
+                    m.change()
         browser.close()
 
+    load = os.getloadavg()[0]
     print(
-        f"browser latency, input change -> updated group ({changes} changes, Chromium headless, "
-        f"{platform.python_implementation()} {platform.python_version()}, {platform.machine()})"
+        f"browser latency, input change -> updated group ({args.changes} changes each, Chromium headless, "
+        f"{platform.python_implementation()} {platform.python_version()}, {platform.machine()}, "
+        f"{os.cpu_count()} cores, load average {load:.1f})"
     )
-    print(
-        f"  median {statistics.median(timings):.0f} ms   p95 {percentile(timings, 0.95):.0f} ms   "
-        f"min {min(timings):.0f} ms   max {max(timings):.0f} ms"
-    )
+    for m in measured:
+        print(m.line())
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 50)
+    main()

@@ -189,12 +189,14 @@ def test_pictures_have_charts_and_text_alternatives() -> None:
     assert [e.label for e in at.expander if "text description" in e.label]
 
 
-def test_pin_stores_the_case_in_the_session_only() -> None:
+def test_pin_keeps_the_case_in_the_session_and_the_address_only() -> None:
     at = new_app(age_years="4", wbc_10e9_per_l="12")
-    at.button[0].click().run()
+    pin = next(index for index, button in enumerate(at.button) if button.label == "Pin this case")
+    at.button[pin].click().run()
     assert any("Pinned as case 1" in info.value for info in at.info)
     assert len(at.session_state["pinned_cases"]) == 1
-    at.button[0].click().run()
+    assert at.query_params["compare"] == "age_years:4;wbc_10e9_per_l:12"
+    at.button[pin].click().run()
     assert any("already pinned" in info.value for info in at.info)
 
 

@@ -241,11 +241,15 @@ def _number_with_unit(field: FieldWords, key: str, unit_key: str, unit_label: st
     )
 
 
+def fill_defaults(session: MutableMapping[Any, Any]) -> None:
+    """Give every input not set yet its example value (call before the form is read or drawn)."""
+    for key, value in state_from_patient(DEFAULT_CASE).items():
+        session.setdefault(key, value)
+
+
 def render_inputs(words: Vocabulary) -> None:
     """Draw every input with a visible label, its unit and help; the values land in st.session_state."""
-    for key, value in state_from_patient(DEFAULT_CASE).items():
-        st.session_state.setdefault(key, value)
-
+    fill_defaults(st.session_state)
     _number_with_unit(words.fields["age_years"], AGE, AGE_UNIT, "Age unit")
     _number_with_unit(words.fields["wbc_10e9_per_l"], WBC, WBC_UNIT, "White count unit")
 

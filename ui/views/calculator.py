@@ -7,11 +7,12 @@ from html import escape
 from typing import Any
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from riskcalc import Assessment, Patient, assess
 from riskcalc.units import plain
 from ui.lib import address, comparison, handouts, inputs, layout, render, stepper
-from ui.lib.qr import qr_png
+from ui.lib.qr import qr_svg
 from ui.lib.query import APP_PARAMETERS, is_tracking, link_from_patient, query_from_patient, read_link
 from ui.lib.vocabulary import Vocabulary, load_vocabulary
 from ui.lib.whatif import CourseStep, compare, course
@@ -125,7 +126,7 @@ def projecting() -> bool:
 
 
 def share(link: str) -> None:
-    """The case's full address, to paste into an e-mail or a chat, and its QR code, for phones."""
+    """The case's full address, to paste into an e-mail or a chat, and its QR code on demand, for phones."""
     full = address.absolute(link)
     st.markdown(f"Link to this case: [{full}]({full})")
     st.code(full, language=None, wrap_lines=True)  # wrapped: a box that scrolls sideways traps the keyboard
@@ -134,13 +135,25 @@ def share(link: str) -> None:
             "This address opens the case on this computer only. For students' phones, start the app on the "
             "room's network (see the README: serving a class) and open it by that address."
         )
-    st.image(qr_png(full, scale=5), caption="QR code of this link", alt=f"QR code of the link {full}", width=220)
+    qr_button(link, key="qr_share")
+
+
+def qr_button(link: str, *, key: str) -> None:
+    """A button that shows the link as a large QR code. Drawn on demand: encoding a QR code takes about as
+    long as assessing the case, and most changes of an input are not followed by a scan."""
+    if st.button(
+        "QR code for phones",
+        key=key,
+        icon=":material/qr_code_2:",
+        help="Show this case's link as a large QR code, for students to open on their phones.",
+    ):
+        _phone_dialog(link)
 
 
 @st.dialog("Open this case on your phone", width="large")
 def _phone_dialog(link: str) -> None:
     full = address.absolute(link)
-    st.image(qr_png(full, scale=12), alt=f"QR code of the link {full}", width=460)
+    st.image(qr_svg(full, scale=12), alt=f"QR code of the link {full}", width=460)
     st.markdown(f"**{full}**")
     if address.only_this_computer(full):
         st.caption("This address opens on this computer only; phones need the app served on the room's network.")
@@ -214,12 +227,8 @@ def result_head(
     result_slot, stepper_slot = st.container(), st.container()
     with stepper_slot:  # drawn below the result, but chosen first: the result shown depends on it
         choice = stepper.choose(steps, patient=assessment.patient, compact=projecting())
-        if projecting() and st.button(
-            "QR code for phones",
-            icon=":material/qr_code_2:",
-            help="Show this case's link as a large QR code, for students to open on their phones.",
-        ):
-            _phone_dialog(link)
+        if projecting():
+            qr_button(link, key="qr_head")
     shown = steps[choice.index].assessment if not choice.is_last(steps) else assessment
     with result_slot:
         render.badge(shown, words)
@@ -245,6 +254,50 @@ def phone_bar(assessment: Assessment, words: Vocabulary) -> None:
         f"{escape(badge_text(assessment, words))} · <a href='#why-the-findings' tabindex='-1'>why</a></div>",
         unsafe_allow_html=True,
     )
+
+
+def result_column(
+    words: Vocabulary, label_slot: DeltaGenerator, bar: DeltaGenerator
+) -> tuple[Assessment, list[CourseStep], str] | None:
+    """The result beside the form, or what keeps it from being shown; returns the case shown, if any."""
+    reading, empty = inputs.read_form(st.session_state, words)
+    patient = reading.patient
+    for field in empty:
+        st.info(f"{words.label(field)}: no result entered yet, so it is treated as still pending.")
+    if reading.problems:
+        st.error(
+            "Please correct the input; no result is shown until every value can be used.\n\n"
+            + "\n".join(f"- {inputs.form_message(problem, words)}" for problem in reading.problems)
+        )
+        return None
+    if patient is None:
+        st.info(inputs.missing_prompt(reading.missing, words))
+        return None
+    if held() is not None:
+        st.info("Correct or complete the form: the result appears as soon as you change a value.")
+        st.button(
+            "Show the result for the values read",
+            on_click=_release_link,
+            help="Assess the case as the form shows it now, without the values the link got wrong.",
+        )
+        return None
+    example = bool(st.session_state.get(EXAMPLE)) and patient == inputs.DEFAULT_CASE
+    st.session_state[EXAMPLE] = example
+    if example:
+        label_slot.info(example_text(words))
+    assessment = assess(patient)
+    previous = remember(assessment)
+    steps = course(patient, words)
+    link = link_from_patient(patient) if example else write_link(patient)
+    with st.container(key="rc_result_head"):
+        if example:
+            st.caption("The result below is for the example case, not for a case you entered.")
+        choice = result_head(assessment, steps, previous, words, link)
+    with bar:
+        phone_bar(steps[choice.index].assessment, words)
+    render.disclaimer(assessment)
+    render.result(assessment, words)
+    return assessment, steps, link
 
 
 def page() -> None:
@@ -280,52 +333,25 @@ def page() -> None:
     with left:
         st.header("The case")
         label_slot = st.container()  # the example's label, above the values it describes (filled below)
-        inputs.render_inputs(words)
-    reading, empty = inputs.read_form(st.session_state, words)
-    patient = reading.patient
+        form_slot = st.container()
+    # The result is worked out and sent before the form is drawn: the widgets' values are already in the
+    # session when a run starts, and the browser shows each part as it arrives, so the group a class is
+    # watching changes without waiting for the twenty-odd widgets of the form to be drawn again.
+    inputs.fill_defaults(st.session_state)
     with right:
-        for field in empty:
-            st.info(f"{words.label(field)}: no result entered yet, so it is treated as still pending.")
-        if reading.problems:
-            st.error(
-                "Please correct the input; no result is shown until every value can be used.\n\n"
-                + "\n".join(f"- {inputs.form_message(problem, words)}" for problem in reading.problems)
-            )
-            return
-        if patient is None:
-            st.info(inputs.missing_prompt(reading.missing, words))
-            return
-        if held() is not None:
-            st.info("Correct or complete the form: the result appears as soon as you change a value.")
-            st.button(
-                "Show the result for the values read",
-                on_click=_release_link,
-                help="Assess the case as the form shows it now, without the values the link got wrong.",
-            )
-            return
-        example = bool(st.session_state.get(EXAMPLE)) and patient == inputs.DEFAULT_CASE
-        st.session_state[EXAMPLE] = example
-        if example:
-            label_slot.info(example_text(words))
-        assessment = assess(patient)
-        previous = remember(assessment)
-        steps = course(patient, words)
-        link = link_from_patient(patient) if example else write_link(patient)
-        with st.container(key="rc_result_head"):
-            if example:
-                st.caption("The result below is for the example case, not for a case you entered.")
-            choice = result_head(assessment, steps, previous, words, link)
-        with bar:
-            phone_bar(steps[choice.index].assessment, words)
-        render.disclaimer(assessment)
-        render.result(assessment, words)
+        shown = result_column(words, label_slot, bar)
+    with form_slot:
+        inputs.render_inputs(words)
+    if shown is None:
+        return
+    assessment, steps, link = shown
 
     st.divider()
     st.header("Course of diagnosis: the group as results arrive")
     st.caption("Each step is assessed with only the results known by then; later results are treated as pending.")
     render.course(steps, words)
     st.divider()
-    pictures(patient, assessment)
+    pictures(assessment.patient, assessment)
     st.divider()
     actions(assessment, link, words)
     render.disclaimer(assessment)
