@@ -16,6 +16,7 @@ import zxingcpp
 
 from riskcalc import Assessment, Patient, assess
 from ui.lib import charts, handouts, render
+from ui.lib.chart_images import chart_png
 from ui.lib.course_rows import course_rows
 from ui.lib.teaching import teaching_cases
 from ui.lib.vocabulary import load_vocabulary
@@ -201,3 +202,8 @@ def test_a_block_taller_than_a_page_is_left_to_run_on() -> None:
         for _ in range(80):
             pdf.para("One of many lines.")
     assert pdf.page > 1 and pdf.split == set()  # started at the top: no later layout could keep it whole
+
+
+def test_chart_pictures_never_load_anything_from_another_host() -> None:
+    with pytest.raises(ValueError, match="External data url not allowed"):
+        chart_png({"data": {"url": "https://example.com/data.json"}, "mark": "point"})
