@@ -15,13 +15,15 @@ import altair as alt
 SCALE = 2.0
 
 
-def chart_png(chart: alt.TopLevelMixin | dict[str, Any], *, scale: float = SCALE) -> bytes:
-    """The chart (or its Vega-Lite spec) as a PNG, `scale` pixels per chart pixel."""
+def chart_png(chart: alt.TopLevelMixin | dict[str, Any], *, scale: float = SCALE, font: str | None = None) -> bytes:
+    """The chart (or its Vega-Lite spec) as a PNG, `scale` pixels per chart pixel, its text in `font` when given
+    (the handout's own, so that a title with ⁹ is not set in a fallback serif)."""
     import vl_convert
 
     spec = chart if isinstance(chart, dict) else chart.to_dict()
+    config = {"font": font} if font else None
     # No external data: the charts carry theirs inline, and nothing about a case leaves the machine.
-    png: bytes = vl_convert.vegalite_to_png(spec, scale=scale, allowed_base_urls=[])
+    png: bytes = vl_convert.vegalite_to_png(spec, scale=scale, config=config, allowed_base_urls=[])
     return png
 
 

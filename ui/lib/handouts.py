@@ -165,6 +165,9 @@ _LATIN1_SPELLING = {
 }
 
 
+CHART_FONT = "DejaVu Sans"  # the charts' text in the handout's own font, found by the renderer among the system's
+
+
 def _unicode_font() -> tuple[Path, Path] | None:
     for folder in _FONT_DIRS:
         regular, bold = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
@@ -350,7 +353,11 @@ def to_pdf(assessment: Assessment, words: Vocabulary | None = None, *, link: str
     words = _words(words)
     push, push_text = charts.factor_push(assessment)
     area, area_text = charts.age_wbc_map(assessment.patient)
-    pictures = [(chart_png(push), push_text), (chart_png(area), area_text)]  # drawn once for every layout
+    font = CHART_FONT if _unicode_font() else None
+    pictures = [
+        (chart_png(push, font=font), push_text),
+        (chart_png(area, font=font), area_text),
+    ]  # once for all layouts
     breaks: frozenset[int] = frozenset()
     while True:
         pdf = _layout(assessment, words, link, pictures, breaks)
