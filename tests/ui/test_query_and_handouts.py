@@ -185,16 +185,18 @@ def test_pdf_labels_each_note_with_its_evidence_like_a_finding(
     provisional: Assessment, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Drawn text is compressed in the file, so record the labels the handout hands to its sources() writer.
-    labels: list[str] = []
-    original = handouts._Handout.sources
+    # The PDF is laid out until no heading is left at a page foot: read the labels of the last layout.
+    calls: list[tuple[handouts._Handout, str]] = []  # holding each layout, so no two share an identity
 
     def record(self: handouts._Handout, label: str, citations: list[tuple[str, str]]) -> None:
-        labels.append(label)
+        calls.append((self, label))
         original(self, label, citations)
 
+    original = handouts._Handout.sources
     monkeypatch.setattr(handouts._Handout, "sources", record)
     handouts.to_pdf(provisional)
-    notes = labels[len(provisional.findings) :]
+    last = [label for layout, label in calls if layout is calls[-1][0]]
+    notes = last[len(provisional.findings) :]
     assert len(notes) == len(provisional.notes)
     by_id = dict(zip([note.rule_id for note in provisional.notes], notes))
     assert (

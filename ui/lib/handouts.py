@@ -2,21 +2,32 @@
 
 Pure functions of an Assessment (no Streamlit), so they are tested directly: AppTest cannot read a download
 button's payload. Every handout carries the disclaimer, at the top and (PDF) in the footer of every page, and
-is headlined as riskcalc.explain.headline says: a provisional case by its range, never by one group.
+is headlined as riskcalc.explain.headline says: a provisional case by its range, never by one group. Every
+finding and note ends with its evidence tag ([V], [V-partial] or [U]). Given the case's address (`link`),
+the handout carries it, and the PDF its QR code too, so a printed page leads back to the case. The PDF also
+prints the course of diagnosis and the calculator's two charts, and never leaves a heading at a page foot.
 """
 
 from __future__ import annotations
 
+import io
 import re
 import unicodedata
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+from fpdf.enums import WrapMode, XPos, YPos
 
 from riskcalc import Assessment, Finding, Note
 from riskcalc.explain import headline
+from ui.lib import charts
+from ui.lib.chart_images import SCALE, chart_png, png_size
+from ui.lib.course_rows import HEADER, CourseRow, course_rows
+from ui.lib.qr import qr_png
 from ui.lib.vocabulary import Vocabulary, load_vocabulary
+from ui.lib.whatif import course
 from ui.lib.wording import (
     badge_text,
     context_line,
@@ -31,6 +42,20 @@ from ui.lib.wording import (
 )
 
 TITLE = "B-ALL risk group: teaching illustration"
+LINK_LINE = "Open this case in riskcalc"
+EVIDENCE_KEY = (
+    "Each finding and note ends with its evidence tag: [V] read in the cited source, [V-partial] partly "
+    "confirmed there, [U] not yet confirmed."
+)
+
+
+def tag(item: Finding | Note) -> str:
+    """'[V]', '[V-partial]' or '[U]': the item's evidence status as the model's files write it."""
+    return f"[{item.evidence.value}]"
+
+
+def _course(assessment: Assessment, words: Vocabulary) -> list[CourseRow]:
+    return course_rows(course(assessment.patient, words), words)
 
 
 def _words(words: Vocabulary | None) -> Vocabulary:
@@ -41,8 +66,9 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def to_markdown(assessment: Assessment, words: Vocabulary | None = None) -> str:
-    """A Markdown handout: group, context, inputs, pending results, cited findings, notes, disclaimer."""
+def to_markdown(assessment: Assessment, words: Vocabulary | None = None, *, link: str | None = None) -> str:
+    """A Markdown handout: group, context, the case's address, inputs, pending results, the course of
+    diagnosis, cited findings and notes with their evidence tags, disclaimer."""
     words = _words(words)
     lines = [
         f"# {TITLE}",
@@ -53,6 +79,10 @@ def to_markdown(assessment: Assessment, words: Vocabulary | None = None) -> str:
         "",
         *(f"**{line}**\n" for line in headline(assessment).lines[1:]),  # the floor: 'At best Favorable'
         context_line(assessment, words),
+    ]
+    if link:
+        lines += ["", f"{LINK_LINE}: <{link}>"]
+    lines += [
         "",
         "## Inputs",
         "",
@@ -76,9 +106,24 @@ def to_markdown(assessment: Assessment, words: Vocabulary | None = None) -> str:
     idle = missing_without_effect(assessment)
     if idle:
         lines += ["", f"Still missing, but cannot change the group: {', '.join(words.label(f) for f in idle)}."]
-    lines += ["", "## Findings", "", *(f"- {finding_markdown(f, words)} `{f.rule_id}`" for f in assessment.findings)]
+    lines += [
+        "",
+        "## Course of diagnosis",
+        "",
+        "| " + " | ".join(HEADER) + " |",
+        "|" + "---|" * len(HEADER),
+        *("| " + " | ".join(_cell(cell) for cell in row.cells) + " |" for row in _course(assessment, words)),
+    ]
+    lines += [
+        "",
+        "## Findings",
+        "",
+        EVIDENCE_KEY,
+        "",
+        *(f"- {finding_markdown(f, words)} `{f.rule_id}` {tag(f)}" for f in assessment.findings),
+    ]
     if assessment.notes:
-        lines += ["", "## Notes", "", *(f"- {note_markdown(note, words)}" for note in assessment.notes)]
+        lines += ["", "## Notes", "", *(f"- {note_markdown(note, words)} {tag(note)}" for note in assessment.notes)]
     lines += [
         "",
         "---",
@@ -120,6 +165,9 @@ _LATIN1_SPELLING = {
 }
 
 
+CHART_FONT = "DejaVu Sans"  # the charts' text in the handout's own font, found by the renderer among the system's
+
+
 def _unicode_font() -> tuple[Path, Path] | None:
     for folder in _FONT_DIRS:
         regular, bold = folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
@@ -148,9 +196,12 @@ def latin1(text: str) -> str:
 
 
 class _Handout(FPDF):
-    def __init__(self, disclaimer: str) -> None:
+    def __init__(self, disclaimer: str, breaks: frozenset[int] = frozenset()) -> None:
         super().__init__(format="A4")
         self.disclaimer = disclaimer
+        self.breaks = breaks  # blocks (numbered in drawing order) to start on a new page
+        self.split: set[int] = set()  # blocks this layout splits across a page foot
+        self._blocks = 0
         fonts = _unicode_font()
         if fonts:
             self.add_font("Body", "", str(fonts[0]))
@@ -178,6 +229,27 @@ class _Handout(FPDF):
             new_y=YPos.NEXT,
         )
         self.set_text_color(0, 0, 0)
+
+    @contextmanager
+    def kept(self) -> Iterator[None]:
+        """What is drawn inside stays on one page: a heading with the start of its section, a finding with its
+        sources, a picture with its caption.
+
+        A block this layout split across a page foot is recorded in `split`; `to_pdf` then lays the document
+        out again starting those blocks on a new page (`breaks`), until no block is split. A block that starts
+        at the top of a page and is still split is taller than a page and stays as it is.
+        """
+        index = self._blocks
+        self._blocks += 1
+        if index in self.breaks and not self.at_top():
+            self.add_page()
+        page, from_top = self.page, self.at_top()
+        yield
+        if self.page != page and not from_top:
+            self.split.add(index)
+
+    def at_top(self) -> bool:
+        return self.get_y() <= self.t_margin + 0.5
 
     def heading(self, value: str, size: float = 13) -> None:
         self.ln(2)
@@ -217,10 +289,87 @@ def _sources_label(item: Finding | Note, words: Vocabulary) -> str:
     return f"Evidence: {status}. Sources: " if status else "Sources: "
 
 
-def to_pdf(assessment: Assessment, words: Vocabulary | None = None) -> bytes:
-    """A printable A4 handout of the assessment (same content as the Markdown one)."""
+def _link_block(pdf: _Handout, link: str) -> None:
+    """The case's QR code, and its full address beside it as a link."""
+    size = 32.0  # mm: about 0.6 mm a module for a link of 100 characters, which a phone reads off paper
+    top, left = pdf.get_y() + 1, pdf.l_margin
+    pdf.image(io.BytesIO(qr_png(link, scale=6)), x=left, y=top, w=size, h=size, alt_text=f"QR code of {link}")
+    text_left = left + size + 4
+    pdf.set_xy(text_left, top + 3)
+    pdf.set_font(pdf.family, "B", 10)
+    pdf.multi_cell(0, 5, pdf.text(f"{LINK_LINE}: scan the code, or type the address"), align="L")
+    pdf.set_x(text_left)
+    pdf.set_font(pdf.family, "", 9)
+    pdf.set_text_color(0, 70, 160)
+    pdf.multi_cell(0, 4.4, pdf.text(link), align="L", link=link, wrapmode=WrapMode.CHAR)
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_xy(left, max(pdf.get_y(), top + size) + 2)
+
+
+def _table(pdf: _Handout, widths: tuple[int, ...], rows: Sequence[Sequence[str]], size: float = 9.5) -> None:
+    pdf.set_font(pdf.family, "", size)
+    pdf.set_fill_color(238, 238, 238)
+    with pdf.table(col_widths=widths, text_align="LEFT", line_height=size * 0.55, first_row_as_headings=True) as table:
+        for cells in rows:
+            row = table.row()
+            for cell in cells:
+                row.cell(pdf.text(cell))
+
+
+def _picture(pdf: _Handout, png: bytes, caption: str) -> None:
+    """A chart at its own size (never wider than the text), with its text alternative under it."""
+    width_px, height_px = png_size(png)
+    natural = width_px / SCALE * 25.4 / 96  # mm at the browser's 96 pixels an inch
+    width = min(pdf.epw, natural)
+    pdf.image(io.BytesIO(png), x=pdf.l_margin, w=width, h=width * height_px / width_px, alt_text=caption)
+    pdf.ln(1)
+    pdf.para(caption, size=8.5)
+    pdf.ln(2)
+
+
+def _finding_block(pdf: _Handout, finding: Finding, words: Vocabulary) -> None:
+    direction = words.directions[finding.direction.value]
+    pdf.para(
+        f"**{_md(finding.factor[:1].upper() + finding.factor[1:])}**: {_md(direction)}  ({finding.rule_id})",
+        size=10,
+        markdown=True,
+    )
+    pdf.para(f"{finding.text} {tag(finding)}", size=9.5)
+    pdf.sources(_sources_label(finding, words), [(citation.label, citation.url) for citation in finding.citations])
+
+
+def _note_block(pdf: _Handout, note: Note, words: Vocabulary) -> None:
+    pdf.para(f"{note.text} {tag(note)}", size=9.5)
+    # A note's evidence tag as a finding's: a reader weighs both the same way.
+    pdf.sources(_sources_label(note, words), [(citation.label, citation.url) for citation in note.citations])
+
+
+_Picture = tuple[bytes, str]  # a chart as PNG, and its text alternative
+
+
+def to_pdf(assessment: Assessment, words: Vocabulary | None = None, *, link: str | None = None) -> bytes:
+    """A printable A4 handout of the assessment: the Markdown one's content, with the case's QR code and the
+    calculator's two charts, and no heading left at the foot of a page."""
     words = _words(words)
-    pdf = _Handout(assessment.disclaimer)
+    push, push_text = charts.factor_push(assessment)
+    area, area_text = charts.age_wbc_map(assessment.patient)
+    font = CHART_FONT if _unicode_font() else None
+    pictures = [
+        (chart_png(push, font=font), push_text),
+        (chart_png(area, font=font), area_text),
+    ]  # once for all layouts
+    breaks: frozenset[int] = frozenset()
+    while True:
+        pdf = _layout(assessment, words, link, pictures, breaks)
+        if not pdf.split:
+            return bytes(pdf.output())
+        breaks |= pdf.split  # grows with every layout, so this ends (at most once per block)
+
+
+def _layout(
+    assessment: Assessment, words: Vocabulary, link: str | None, pictures: list[_Picture], breaks: frozenset[int]
+) -> _Handout:
+    pdf = _Handout(assessment.disclaimer, breaks)
     head = headline(assessment)
     # The result in the document properties too (the title a viewer shows in its window, and the subject):
     # plain text that indexers, screen readers and tests can read without rendering the (subset-font,
@@ -249,55 +398,58 @@ def to_pdf(assessment: Assessment, words: Vocabulary | None = None) -> bytes:
     for floor in head.lines[1:]:
         pdf.para(floor, size=12, style="B")
     pdf.para(context_line(assessment, words), size=10.5)
+    if link:
+        with pdf.kept():
+            _link_block(pdf, link)
 
-    pdf.heading("Inputs")
-    pdf.set_font(pdf.family, "", 9.5)
-    pdf.set_fill_color(238, 238, 238)
-    with pdf.table(col_widths=(45, 55), text_align="LEFT", line_height=5.2, first_row_as_headings=True) as table:
-        header = table.row()
-        header.cell(pdf.text("Input"))
-        header.cell(pdf.text("Value"))
-        for label, value in inputs_table(assessment.patient, words):
-            row = table.row()
-            row.cell(pdf.text(label))
-            row.cell(pdf.text(value))
+    with pdf.kept():  # a short table: kept whole with its heading
+        pdf.heading("Inputs")
+        _table(pdf, (45, 55), [("Input", "Value"), *inputs_table(assessment.patient, words)])
 
     if assessment.provisional:
-        pdf.heading("While results are pending")
-        pdf.para(f"Possible groups once the results arrive: {groups_text(assessment.possible_groups)}.")
+        with pdf.kept():
+            pdf.heading("While results are pending")
+            pdf.para(f"Possible groups once the results arrive: {groups_text(assessment.possible_groups)}.")
         pdf.para(f"Pending results that can change the group: {', '.join(words.label(f) for f in assessment.pending)}.")
         for label, lines in pending_effects(assessment, words):
-            pdf.para(f"•  {label}", size=9.5, style="B")
-            pdf.set_font(pdf.family, "", 9.5)
-            for line in lines:
-                pdf.set_x(pdf.l_margin + 6)
-                pdf.multi_cell(0, 4.8, pdf.text(line), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-            pdf.ln(1)
+            with pdf.kept():
+                pdf.para(f"•  {label}", size=9.5, style="B")
+                pdf.set_font(pdf.family, "", 9.5)
+                for line in lines:
+                    pdf.set_x(pdf.l_margin + 6)
+                    pdf.multi_cell(0, 4.8, pdf.text(line), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+                pdf.ln(1)
     idle = missing_without_effect(assessment)
     if idle:
         pdf.para(f"Still missing, but cannot change the group: {', '.join(words.label(f) for f in idle)}.", size=9.5)
 
-    pdf.heading("Findings")
-    for finding in assessment.findings:
-        direction = words.directions[finding.direction.value]
-        pdf.para(
-            f"**{_md(finding.factor[:1].upper() + finding.factor[1:])}**: {_md(direction)}  ({finding.rule_id})",
-            size=10,
-            markdown=True,
-        )
-        pdf.para(finding.text, size=9.5)
-        pdf.sources(_sources_label(finding, words), [(citation.label, citation.url) for citation in finding.citations])
+    with pdf.kept():  # five rows: kept whole with its heading
+        pdf.heading("Course of diagnosis")
+        pdf.para("The group as the results arrive, each step adding the results it names.", size=9)
+        _table(pdf, (26, 52, 48, 30, 24), [HEADER, *(row.cells for row in _course(assessment, words))], size=8.5)
 
-    if assessment.notes:
-        pdf.heading("Notes")
-        for note in assessment.notes:
-            pdf.para(note.text, size=9.5)
-            # A note's evidence tag as a finding's: a reader weighs both the same way.
-            pdf.sources(_sources_label(note, words), [(citation.label, citation.url) for citation in note.citations])
+    for index, (png, caption) in enumerate(pictures):
+        with pdf.kept():
+            if index == 0:
+                pdf.heading("Pictures")
+            _picture(pdf, png, caption)
+
+    for index, finding in enumerate(assessment.findings):
+        with pdf.kept():
+            if index == 0:
+                pdf.heading("Findings")
+                pdf.para(EVIDENCE_KEY, size=8.5)
+            _finding_block(pdf, finding, words)
+
+    for index, note in enumerate(assessment.notes):
+        with pdf.kept():
+            if index == 0:
+                pdf.heading("Notes")
+            _note_block(pdf, note, words)
 
     pdf.ln(2)
     pdf.para(f"Model {assessment.model_id} {assessment.model_version}. {head.line}.", size=8.5)
-    return bytes(pdf.output())
+    return pdf
 
 
 __all__ = ["latin1", "to_json", "to_markdown", "to_pdf"]

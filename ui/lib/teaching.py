@@ -8,6 +8,8 @@ case exercises. The tests require both to be empty, so the library cannot drift 
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,6 +20,9 @@ from riskcalc import Assessment, Patient, RiskGroup, assess, get_rulebook
 from riskcalc.rulebook import rules_root
 
 DEFAULT_MODEL = "ball_illustrative"
+
+# A quiz's order is named by a whole number short enough to read out in a lecture hall or type on a phone.
+SEED_LIMIT = 999_999
 
 
 class TeachingCaseError(ValueError):
@@ -107,3 +112,40 @@ def unfired_rules(cases: tuple[TeachingCase, ...], model: str = DEFAULT_MODEL) -
     """Rule and note ids of the rulebook that no case fires, in rulebook order."""
     fired = {rule_id for case in cases for rule_id in assess(case.patient, model=model).fired_rules}
     return [rule.id for rule in get_rulebook(model).rules if rule.id not in fired]
+
+
+# ---- the quiz's order ---------------------------------------------------------------------------------
+
+
+class SeedError(ValueError):
+    """A quiz order in a link that cannot be used; the message names the parameter and its value."""
+
+
+def read_seed(values: list[str], *, name: str = "seed") -> int:
+    """The quiz order a link gives: one whole number from 1 to SEED_LIMIT, else SeedError saying why."""
+    if len(values) != 1:
+        raise SeedError(f"The link gives the quiz order {len(values)} times ({name}): give it once.")
+    text = values[0].strip()
+    shown = text if len(text) <= 20 else text[:20] + "…"
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= SEED_LIMIT:
+        raise SeedError(f"The quiz order in the link ({name}={shown}) is not a whole number from 1 to {SEED_LIMIT:,}.")
+    return int(text)
+
+
+def new_seed() -> int:
+    """A fresh quiz order for a session without one in its link."""
+    return 1 + secrets.randbelow(SEED_LIMIT)
+
+
+def quiz_order(cases: tuple[TeachingCase, ...], seed: int) -> tuple[TeachingCase, ...]:
+    """The cases in the order a seed gives: sorted by a hash of (seed, case id).
+
+    A hash rather than random.shuffle, whose algorithm Python does not promise to keep: the same seed gives
+    the same order on every machine and Python version, so a class sharing a link sees the same questions
+    in the same order, and a case added to the file takes its place without reordering the others.
+    """
+
+    def rank(case: TeachingCase) -> bytes:
+        return hashlib.sha256(f"{seed}:{case.id}".encode()).digest()
+
+    return tuple(sorted(cases, key=rank))

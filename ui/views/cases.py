@@ -12,24 +12,31 @@ from typing import Any
 
 import streamlit as st
 
-from riskcalc import Assessment, RiskGroup, assess
+from riskcalc import Assessment, Patient, RiskGroup, assess
 from riskcalc.explain import headline
-from ui.lib import charts, render
-from ui.lib.query import link_from_patient
-from ui.lib.teaching import TeachingCase, teaching_cases
+from ui.lib import charts, comparison, render
+from ui.lib.query import KNOWN_PARAMETERS, query_from_patient
+from ui.lib.teaching import SeedError, TeachingCase, new_seed, quiz_order, read_seed, teaching_cases
 from ui.lib.vocabulary import Vocabulary, load_vocabulary
 from ui.lib.wording import groups_text, inputs_table
 
 LIBRARY, QUIZ = "Case library", "Quiz"
 MODE = "cases_mode"
+KEPT_MODE = "_cases_mode_kept"  # the mode, kept while another page is shown (Streamlit drops the widget's own)
 PICK = "cases_pick"
-QUIZ_INDEX = "quiz_index"
+PIN_MESSAGE = "_cases_pin_message"  # (where the Pin button was pressed, what pin() said)
+CALCULATOR = "views/calculator.py"  # as st.navigation knows it: relative to ui/app.py
+SEED = "seed"  # the query parameter of the quiz's order
+QUIZ_SEED = "quiz_seed"
+QUIZ_INDEX = "quiz_index"  # position in the seeded order
 QUIZ_RECORD = "quiz_record"  # case id -> {"tries": [answer, ...], "solved": bool, "revealed": bool}
 QUIZ_SCORE = "quiz_score"  # {"answered": n, "first_try": n}: a case counts once, on its first committed answer
 
 
-def answer_key(case_id: str) -> str:
-    return f"quiz_answer_{case_id}"
+def answer_key(number: int) -> str:
+    """The answer widget of question `number`: keyed by its place in the quiz, not by the case's id, which the
+    page would otherwise carry (as a CSS class) and which names some answers ('awaiting-mrd-etv6')."""
+    return f"quiz_answer_{number}"
 
 
 # Every answer a student can give: the set of groups still possible, as group values joined by commas in
@@ -69,19 +76,49 @@ def show_answer(case: TeachingCase, assessment: Assessment, words: Vocabulary, *
     """The model's answer with its explanation: group, teaching point, pictures, findings, notes."""
     render.badge(assessment, words)
     st.info(f"**Teaching point.** {case.teaching_point}", icon=":material/lightbulb:")
-    st.markdown(f"[Open this case in the calculator](./{link_from_patient(case.patient)})")
+    case_actions(case.patient, key=key)
     pictures(assessment, key=key)
     render.result(assessment, words)
     render.disclaimer(assessment)
+
+
+def _pin(where: str, patient: Patient) -> None:
+    st.session_state[PIN_MESSAGE] = (where, comparison.pin(st.session_state, patient))
+
+
+def app_parameters() -> dict[str, list[str]]:
+    """The address's parameters that belong to the whole app (the pinned cases, presentation mode), which a
+    case opened in the calculator keeps: every one but the case's own fields and this page's quiz order."""
+    return {name: st.query_params.get_all(name) for name in st.query_params if name not in (*KNOWN_PARAMETERS, SEED)}
+
+
+def case_actions(patient: Patient, *, key: str) -> None:
+    """Pin the case for Compare, or open it in the calculator in this tab (this session, its pins and mode)."""
+    with st.container(horizontal=True):  # natural widths, wrapping on a phone
+        st.button(
+            "Pin for Compare",
+            key=f"{key}_pin",
+            icon=":material/push_pin:",
+            on_click=_pin,
+            args=(key, patient),
+            help=f"Add this case to the Compare page (up to {comparison.PIN_LIMIT} cases side by side).",
+        )
+        if st.button("Open this case in the calculator", key=f"{key}_open", icon=":material/calculate:"):
+            # The same tab, so the session goes along: a new tab would be a new session without the pins.
+            st.switch_page(CALCULATOR, query_params={**app_parameters(), **query_from_patient(patient)})
+    message = st.session_state.get(PIN_MESSAGE)
+    if message is not None and message[0] == key:
+        st.info(message[1], icon=":material/push_pin:")
 
 
 def pictures(assessment: Assessment, *, key: str) -> None:
     """The two charts, each with its text alternative given to screen readers and shown as a caption."""
     push, push_text = charts.factor_push(assessment)
     area, area_text = charts.age_wbc_map(assessment.patient)
-    # One under the other at their natural size: side by side, the map was squeezed until its labels overlapped.
+    # One under the other, each as wide as the column and never wider: at their natural width (560 px) the
+    # map made the whole page scroll sideways on a phone.
     for chart, text, name in ((push, push_text, "push"), (area, area_text, "map")):
-        st.altair_chart(chart, alt=text, key=f"{key}_{name}", width="content")
+        st.altair_chart(chart, alt=text, key=f"{key}_{name}", width="stretch")
         st.caption(text)
 
 
@@ -89,12 +126,12 @@ def pictures(assessment: Assessment, *, key: str) -> None:
 
 
 def library(cases: tuple[TeachingCase, ...], words: Vocabulary) -> None:
-    numbers = {case.id: index + 1 for index, case in enumerate(cases)}
     by_id = {case.id: case for case in cases}
     pick = st.selectbox(
         "Choose a case",
         list(by_id),
-        format_func=lambda case_id: f"{numbers[case_id]}. {by_id[case_id].title}",
+        # Titles only, no numbers: a quiz question's number must not point to a library entry.
+        format_func=lambda case_id: by_id[case_id].title,
         key=PICK,
         help="Each case is an invented vignette; the assessment below is computed by the model.",
     )
@@ -116,9 +153,9 @@ def _score() -> dict[str, int]:
     return score
 
 
-def _check(case_id: str, correct: str) -> None:
+def _check(case_id: str, number: int, correct: str) -> None:
     """Callback of "Check my answer": runs before the rerun, so the score drawn above is already current."""
-    choice = st.session_state.get(answer_key(case_id))
+    choice = st.session_state.get(answer_key(number))
     record = _record(case_id)
     if choice is None or record["solved"] or record["revealed"]:
         return
@@ -141,56 +178,117 @@ def _move(step: int, count: int) -> None:
     st.session_state[QUIZ_INDEX] = (st.session_state.get(QUIZ_INDEX, 0) + step) % count
 
 
-def _restart() -> None:
-    for key in (QUIZ_RECORD, QUIZ_SCORE, QUIZ_INDEX):
-        st.session_state.pop(key, None)
+def _clear_answers() -> None:
     for key in [key for key in st.session_state if str(key).startswith("quiz_answer_")]:
         del st.session_state[key]
 
 
+def _restart() -> None:
+    """Clear the score and every answer; the order stays (it is the class's, from the link)."""
+    for key in (QUIZ_RECORD, QUIZ_SCORE, QUIZ_INDEX):
+        st.session_state.pop(key, None)
+    _clear_answers()
+
+
+def quiz_seed() -> tuple[int, str | None]:
+    """The session's quiz order, and a message when the link's order could not be used.
+
+    A usable `?seed=` in the address is the order (the same for every student who opens that link); without
+    one, the session draws its own once. Either way the address then carries it, so it can be shared and a
+    reload keeps the order. A seed that cannot be read is named, and a new order drawn and shown.
+    """
+    problem: str | None = None
+    if SEED in st.query_params:
+        try:
+            given = read_seed(st.query_params.get_all(SEED))
+        except SeedError as error:
+            given = new_seed()
+            problem = f"{error} A new order was drawn instead: number {given}."
+        if given != st.session_state.get(QUIZ_SEED):
+            # Another order renumbers the questions: an answer on screen would now sit under another case.
+            st.session_state[QUIZ_SEED] = given
+            st.session_state[QUIZ_INDEX] = 0
+            _clear_answers()
+    seed: int = st.session_state.setdefault(QUIZ_SEED, new_seed())
+    if st.query_params.get_all(SEED) != [str(seed)]:
+        st.query_params[SEED] = str(seed)
+    return seed, problem
+
+
+def share_line(seed: int) -> str:
+    """Where the class finds this order: the page's full address with its seed (relative when unknown)."""
+    page = st.context.url
+    link = f"{page}?{SEED}={seed}" if page else f"?{SEED}={seed}"
+    return (
+        f"Question order number **{seed}**. Everyone who opens {link} gets these questions in this order; "
+        "without a number in the link, each session gets an order of its own."
+    )
+
+
+# Streamlit greys a disabled radio (its question and options) far below the 4.5:1 contrast that text needs;
+# once answered, the question stays as readable as before (the buttons still show it is closed).
+_READABLE_ANSWERED = (
+    "<style>.st-key-quiz_question [data-testid='stWidgetLabel'] *, .st-key-quiz_question label * "
+    "{ color: #31333f !important; opacity: 1 !important; }</style>"
+)
+
+
 def quiz(cases: tuple[TeachingCase, ...], words: Vocabulary) -> None:
-    index = st.session_state.setdefault(QUIZ_INDEX, 0) % len(cases)
-    case = cases[index]
+    seed, problem = quiz_seed()
+    order = quiz_order(cases, seed)
+    index = st.session_state.setdefault(QUIZ_INDEX, 0) % len(order)
+    number = index + 1
+    case = order[index]
     assessment = assess(case.patient)
     correct = answer_of(assessment)
     record = _record(case.id)
     score = _score()
-
-    st.markdown(
-        f"**Score: {score['first_try']} of {score['answered']} right at the first try** ({len(cases)} cases in all)."
-    )
-    # The title is left out: several titles would give the answer away.
-    show_vignette(case, words, title=f"Case {index + 1} of {len(cases)}")
-    choice = st.radio(
-        "Your answer: which groups are still possible for this case?",
-        ANSWERS,
-        format_func=answer_words,
-        index=None,
-        horizontal=True,
-        key=answer_key(case.id),
-        disabled=record["solved"] or record["revealed"],
-        help="When every result that can change the group is in, one group is possible: choose it. While "
-        "results are pending, choose every group the case can still reach once they arrive.",
-    )
     done = record["solved"] or record["revealed"]
+
+    if problem:
+        st.warning(problem, icon=":material/shuffle:")
+    st.markdown(
+        f"**Score: {score['first_try']} of {score['answered']} right at the first try** ({len(order)} questions in all)."
+    )
+    st.caption(share_line(seed))
+    # Numbered by its place in this order, without its title (several titles would give the answer away),
+    # so a question cannot be looked up in the library by its number or name.
+    show_vignette(case, words, title=f"Question {number} of {len(order)}")
+    key = answer_key(number)
+    if key not in st.session_state and record["tries"]:
+        st.session_state[key] = record["tries"][-1]  # back on an answered question: the student's answer shows
+    st.markdown(_READABLE_ANSWERED, unsafe_allow_html=True)
+    with st.container(key="quiz_question"):
+        choice = st.radio(
+            "Your answer: which groups are still possible for this case?",
+            ANSWERS,
+            format_func=answer_words,
+            index=None,
+            horizontal=True,
+            key=key,
+            disabled=done,
+            help="When every result that can change the group is in, one group is possible: choose it. While "
+            "results are pending, choose every group the case can still reach once they arrive.",
+        )
     with st.container(horizontal=True):  # buttons at their natural width, wrapping on narrow screens
         # Enabled once a group is chosen (choosing reruns the page), so an empty answer cannot be checked.
         st.button(
             "Check my answer",
-            key=f"quiz_check_{case.id}",
+            key=f"quiz_check_{number}",
             type="primary",
             disabled=done or choice is None,
             on_click=_check,
-            args=(case.id, correct),
+            args=(case.id, number, correct),
         )
-        st.button("Show the answer", key=f"quiz_reveal_{case.id}", disabled=done, on_click=_reveal, args=(case.id,))
-        st.button("Previous case", key="quiz_previous", on_click=_move, args=(-1, len(cases)))
-        st.button("Next case", key="quiz_next", on_click=_move, args=(1, len(cases)))
+        st.button("Show the answer", key=f"quiz_reveal_{number}", disabled=done, on_click=_reveal, args=(case.id,))
+        st.button("Previous question", key="quiz_previous", on_click=_move, args=(-1, len(order)))
+        st.button("Next question", key="quiz_next", on_click=_move, args=(1, len(order)))
         st.button("Start over", key="quiz_restart", on_click=_restart, help="Clear the score and every answer.")
 
     _feedback(record, assessment)
     if done:
-        show_answer(case, assessment, words, key=f"quiz_{case.id}")
+        st.caption(f"In the case library this is “{case.title}”.")
+        show_answer(case, assessment, words, key=f"quiz_{number}")
 
 
 def _feedback(record: dict[str, Any], assessment: Assessment) -> None:
@@ -223,10 +321,16 @@ def main() -> None:
         "Worked cases with invented vignettes. In the library each case shows its assessment at once; in the "
         "quiz you commit to an answer (the groups still possible) before the answer and its explanation appear."
     )
+    if MODE not in st.session_state:
+        # A link with a quiz order opens the quiz; otherwise the mode last used in this session, or the library.
+        st.session_state[MODE] = QUIZ if SEED in st.query_params else st.session_state.get(KEPT_MODE, LIBRARY)
     mode = st.radio("Mode", [LIBRARY, QUIZ], horizontal=True, key=MODE)
+    st.session_state[KEPT_MODE] = mode
     if mode == QUIZ:
         quiz(cases, words)
     else:
+        if SEED in st.query_params:
+            del st.query_params[SEED]  # the address carries an order only while the quiz is shown
         library(cases, words)
 
 
