@@ -174,9 +174,10 @@ def actions(assessment: Assessment, link: str, words: Vocabulary) -> None:
     if message:
         st.info(message)
     left, middle, right = st.columns(3)
+    full = address.absolute(link)  # the handouts carry the address and its QR code, to come back to the case
     left.download_button(
         "Markdown handout",
-        partial(handouts.to_markdown, assessment, words),
+        partial(handouts.to_markdown, assessment, words, link=full),
         "riskcalc-case.md",
         "text/markdown",
         on_click="ignore",
@@ -188,7 +189,7 @@ def actions(assessment: Assessment, link: str, words: Vocabulary) -> None:
     # changing an input stays instant.
     right.download_button(
         "PDF handout",
-        partial(handouts.to_pdf, assessment, words),
+        partial(handouts.to_pdf, assessment, words, link=full),
         "riskcalc-case.pdf",
         "application/pdf",
         on_click="ignore",
