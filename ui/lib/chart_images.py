@@ -2,7 +2,8 @@
 
 vl-convert renders a Vega-Lite spec exactly as the browser draws it, from a wheel that carries its own
 renderer: no browser and no system package. It is imported on first use, so only a handout that is
-downloaded pays for it (about 0.3 s a chart, once the renderer has started).
+downloaded pays for it (0.3 to 0.9 s a chart once the renderer has started, which takes a few seconds;
+bench/handout_latency.py measures it).
 """
 
 from __future__ import annotations
