@@ -15,6 +15,7 @@ from riskcalc import RiskGroup, assess
 from riskcalc.explain import headline
 from tests.ui.apptest import new_app
 from ui.lib import comparison
+from ui.lib.address import encode_cases
 from ui.lib.query import query_from_patient
 from ui.lib.teaching import TeachingCase, quiz_order, teaching_cases
 
@@ -107,7 +108,11 @@ def test_open_in_the_calculator_keeps_the_session_and_shows_the_case() -> None:
     at.button(key=f"library_{case.id}_open").click().run()
     assert not at.exception
     assert at.title[0].value == "B-ALL risk group calculator"
-    assert dict(at.query_params) == query_from_patient(case.patient)
+    # the case, and beside it the app's own state: the pinned case goes along
+    assert {name: value for name, value in at.query_params.items() if name != "compare"} == query_from_patient(
+        case.patient
+    )
+    assert at.query_params["compare"] == encode_cases([case.patient])
     badge = next(m.value for m in at.markdown if "rc-badge" in m.value)
     assert "Provisional: Favorable or High — waiting for end-of-induction MRD" in badge
     assert (
