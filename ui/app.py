@@ -20,7 +20,7 @@ import streamlit as st  # noqa: E402
 
 from riskcalc import get_rulebook  # noqa: E402
 from riskcalc.rulebook import Rulebook  # noqa: E402
-from ui.lib import address, inputs, presentation  # noqa: E402
+from ui.lib import address, inputs, layout, presentation  # noqa: E402
 from ui.lib.vocabulary import load_vocabulary  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -76,6 +76,7 @@ def main() -> None:
         )
         st.caption("For teaching only: not a treatment protocol. Nothing you enter is stored or sent anywhere.")
     st.markdown(_READABLE_CAPTIONS, unsafe_allow_html=True)
+    layout.apply()
     presentation.apply(enabled)
     page.run()
     address.mirror(st.session_state, st.query_params)

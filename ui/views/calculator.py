@@ -11,7 +11,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from riskcalc import Assessment, Patient, assess
 from riskcalc.units import plain
-from ui.lib import address, comparison, handouts, inputs, layout, render, stepper
+from ui.lib import address, comparison, handouts, inputs, render, stepper
 from ui.lib.qr import qr_svg
 from ui.lib.query import APP_PARAMETERS, is_tracking, link_from_patient, query_from_patient, read_link
 from ui.lib.vocabulary import Vocabulary, load_vocabulary
@@ -220,16 +220,26 @@ def result_head(
     previous: Assessment | None,
     words: Vocabulary,
     link: str,
+    controls: DeltaGenerator | None,
 ) -> stepper.Choice:
     """What the class watches: the group, the case on one line, what just changed, and the stepper.
 
     Kept in view while the form scrolls (ui/assets/layout.css); on a phone a one-line copy of the group stays
-    at the top of the screen instead. Returns the step shown."""
-    result_slot, stepper_slot = st.container(), st.container()
-    with stepper_slot:  # drawn below the result, but chosen first: the result shown depends on it
-        choice = stepper.choose(steps, patient=assessment.patient, compact=projecting())
+    at the top of the screen instead. Projected, the stepper and the QR code button sit in `controls`, one
+    row above the form and the result, so that the result column fits a 720-pixel-high screen whole.
+    Returns the step shown."""
+    result_slot = st.container()
+    if controls is None:
+        controls = st.container()
+    with controls:  # drawn apart from the result, but chosen first: the result shown depends on it
         if projecting():
-            qr_button(link, key="qr_head")
+            steps_column, qr_column = st.columns([4, 1], vertical_alignment="bottom")
+            with steps_column:
+                choice = stepper.choose(steps, patient=assessment.patient, compact=True)
+            with qr_column:
+                qr_button(link, key="qr_head")
+        else:
+            choice = stepper.choose(steps, patient=assessment.patient)
     shown = steps[choice.index].assessment if not choice.is_last(steps) else assessment
     with result_slot:
         render.badge(shown, words)
@@ -258,7 +268,7 @@ def phone_bar(assessment: Assessment, words: Vocabulary) -> None:
 
 
 def result_column(
-    words: Vocabulary, label_slot: DeltaGenerator, bar: DeltaGenerator
+    words: Vocabulary, label_slot: DeltaGenerator, bar: DeltaGenerator, controls: DeltaGenerator | None
 ) -> tuple[Assessment, list[CourseStep], str] | None:
     """The result beside the form, or what keeps it from being shown; returns the case shown, if any."""
     reading, empty = inputs.read_form(st.session_state, words)
@@ -293,7 +303,7 @@ def result_column(
     with st.container(key="rc_result_head"):
         if example:
             st.caption("The result below is for the example case, not for a case you entered.")
-        choice = result_head(assessment, steps, previous, words, link)
+        choice = result_head(assessment, steps, previous, words, link, controls)
     with bar:
         phone_bar(steps[choice.index].assessment, words)
     render.disclaimer(assessment)
@@ -306,7 +316,6 @@ def page() -> None:
     # app.py does this on every run in the browser; AppTest reruns a page without app.py whenever a pages/
     # folder sits beside it (Streamlit's multipage v1 path), so the page makes sure itself (idempotent).
     inputs.keep_across_pages(st.session_state)
-    layout.apply()
     st.title("B-ALL risk group calculator")
     st.caption(
         "An illustration for teaching how cooperative groups combine age, white count, genetics, CNS "
@@ -329,6 +338,7 @@ def page() -> None:
     # The phone's result bar, above the form (filled once the result is known). Its own keyed container, a
     # direct child of the page, so that it can stick to the top of the screen over the whole page.
     bar = st.container(key="rc_phone_bar")
+    controls = st.container() if projecting() else None  # the stepper's row, projected
 
     left, right = st.columns([5, 6], gap="large")
     with left:
@@ -340,7 +350,7 @@ def page() -> None:
     # watching changes without waiting for the twenty-odd widgets of the form to be drawn again.
     inputs.fill_defaults(st.session_state)
     with right:
-        shown = result_column(words, label_slot, bar)
+        shown = result_column(words, label_slot, bar, controls)
     with form_slot:
         inputs.render_inputs(words)
     if shown is None:
