@@ -1,0 +1,299 @@
+"""Students of a lecture hall: browser-like visitors of the class link through the balancer, each changing
+inputs of its own case and checking every group the page shows against `riskcalc.assess`.
+
+A student does what a browser does on a first visit, minus the drawing: it opens the link (HTML), fetches
+the JavaScript and CSS that page loads before anything shows, asks the health and host-config endpoints,
+and opens the websocket, carrying the balancer's cookie on every request, as a browser would. Page-ready is
+the time from the link's request to the first page's "script finished". Then, every `think` seconds, it
+sets one of age, white count, end-of-induction MRD or testicular involvement to a new value and checks the
+group on the page and the case in the page's address. If its connection is lost (its worker was killed), it
+does what Streamlit's page does: waits for the health check to answer, opens a new websocket and reloads its
+address; the page must show its case again, from the address alone.
+
+Used by bench/hall.py and tests/test_serve_class.py.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import statistics
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.cookiejar import CookieJar
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import ClientConnection, connect
+
+from bench.harness.streamlit_client import STREAM, AppSession, Update
+from riskcalc import Patient, assess
+
+ASSETS = re.compile(r'(?:src|href)="\./(static/[^"]+\.(?:js|css))"')
+COOKIE = "riskcalc_worker"
+RECONNECT_TIMEOUT_S = 60.0
+HTTP_TIMEOUT_S = 60.0
+
+# What a student may change: the Patient field, the widget's key, the values it may set. MRD is a text box
+# (the value as typed); the others are a number box (float) and a checkbox (bool).
+CHOICES: dict[str, tuple[str, tuple[str | float | bool, ...]]] = {
+    "age_years": ("in_age", (0.5, 4.0, 7.0, 12.0, 16.0)),
+    "wbc_10e9_per_l": ("in_wbc", (5.0, 12.0, 49.0, 60.0)),
+    "mrd_eoi_percent": ("in_mrd_eoi_percent", ("0", "0.005", "0.05", "1")),
+    "testicular_involvement": ("in_testis", (False, True)),
+}
+
+Case = dict[str, Any]
+
+
+def first_case(index: int) -> Case:
+    """Student `index`'s case as its link gives it: bench/harness/class_case.py's class case, its own age."""
+    return {
+        "age_years": float(2 + index % 8),
+        "wbc_10e9_per_l": 12.0,
+        "genetics": ["etv6_runx1"],
+        "cns_status": "CNS1",
+        "mrd_eoi_percent": 0.0,
+        "testicular_involvement": False,
+    }
+
+
+def link_query(case: Case) -> str:
+    fields = {name: value for name, value in case.items() if name != "testicular_involvement"}
+    fields["genetics"] = ",".join(case["genetics"])
+    for name in ("age_years", "wbc_10e9_per_l", "mrd_eoi_percent"):
+        fields[name] = f"{case[name]:g}"
+    if case["testicular_involvement"]:
+        fields["testicular_involvement"] = "true"
+    return urlencode(fields)
+
+
+def case_in_address(query: str) -> Case:
+    """The inputs a student changes, as the page's address gives them."""
+    found = {name: values[-1] for name, values in parse_qs(query).items()}
+    return {
+        "age_years": float(found.get("age_years", "nan")),
+        "wbc_10e9_per_l": float(found.get("wbc_10e9_per_l", "nan")),
+        "mrd_eoi_percent": float(found.get("mrd_eoi_percent", "nan")),
+        "testicular_involvement": found.get("testicular_involvement") == "true",
+    }
+
+
+def assessed_group(case: Case) -> str:
+    """The group riskcalc gives the case: what the badge must say."""
+    assessment = assess(Patient(**case))
+    return "provisional" if assessment.provisional else assessment.group.value
+
+
+@dataclass
+class HallRun:
+    """Everything the students saw."""
+
+    clients: int
+    page_ready: list[float] = field(default_factory=list)
+    page_files: list[float] = field(default_factory=list)  # the part of page-ready spent on HTTP requests
+    updates: list[float] = field(default_factory=list)
+    reconnect_s: list[float] = field(default_factory=list)  # lost connection -> the case shown again
+    problems: list[str] = field(default_factory=list)  # errors: failures, error elements, bad reruns
+    wrong_groups: list[str] = field(default_factory=list)
+    workers_seen: dict[str, int] = field(default_factory=dict)  # balancer cookie -> students first sent there
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, **lists: list[Any]) -> None:
+        with self.lock:
+            for name, values in lists.items():
+                getattr(self, name).extend(values)
+
+
+def quantiles(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {"n": 0, "p50": float("nan"), "p95": float("nan"), "max": float("nan")}
+    ordered = sorted(values)
+    return {
+        "n": len(ordered),
+        "p50": statistics.median(ordered),
+        "p95": ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))],
+        "max": ordered[-1],
+    }
+
+
+class Student:
+    def __init__(self, base_url: str, index: int, expect: Callable[[Case], str] = assessed_group) -> None:
+        self.base_url = base_url
+        self.index = index
+        self.expect = expect
+        self.rng = random.Random(1000 + index)
+        self.case = first_case(index)  # the case as last confirmed by the page
+        self.jar = CookieJar()
+        self.http = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        self.socket: ClientConnection | None = None
+        self.session: AppSession | None = None
+        self.problems: list[str] = []
+        self.wrong: list[str] = []
+        self.files_s = 0.0
+
+    # ------------------------------------------------------------------------------------------- visiting
+    def _get(self, path: str) -> bytes:
+        with self.http.open(self.base_url + path, timeout=HTTP_TIMEOUT_S) as answer:
+            return bytes(answer.read())
+
+    def worker(self) -> str:
+        return next((cookie.value or "" for cookie in self.jar if cookie.name == COOKIE), "")
+
+    def open(self, query: str, first_visit: bool) -> Update:
+        """A first visit (the page and its files) or a reconnect (the health check), then the websocket
+        and the page's first run of `query`."""
+        began = time.perf_counter()
+        if first_visit:
+            page = self._get(f"/?{query}").decode()
+            for asset in ASSETS.findall(page):
+                self._get(f"/{asset}")
+            self._get("/_stcore/host-config")
+        self._get("/_stcore/health")
+        self.files_s = time.perf_counter() - began
+        cookies = "; ".join(f"{cookie.name}={cookie.value}" for cookie in self.jar)
+        url = self.base_url.replace("http", "ws", 1) + STREAM
+        self.close()
+        self.socket = connect(
+            url,
+            subprotocols=["streamlit"],  # type: ignore[list-item]  # a str is a Subprotocol
+            additional_headers={"Cookie": cookies} if cookies else None,
+            max_size=None,
+            open_timeout=HTTP_TIMEOUT_S,
+        )
+        self.session = AppSession(self.socket, query)
+        return self.session.load()
+
+    def close(self) -> None:
+        if self.socket is not None:
+            self.socket.close()
+            self.socket = None
+
+    # ------------------------------------------------------------------------------------------ checking
+    def check(self, update: Update, what: str) -> None:
+        assert self.session is not None
+        self.problems += [f"student {self.index}: {what}: {error}" for error in update.errors]
+        if update.status != "FINISHED_SUCCESSFULLY":
+            self.problems.append(f"student {self.index}: {what}: the run ended {update.status}")
+        expected = self.expect(self.case)
+        shown = (update.group or "none").lower()
+        if shown != expected:
+            self.wrong.append(f"student {self.index}: {what}: page showed {shown}, riskcalc gives {expected}")
+        address = case_in_address(self.session.query)
+        wanted = {name: self.case[name] for name in address}
+        if address != wanted:
+            self.problems.append(f"student {self.index}: {what}: the address holds {address}, not {wanted}")
+
+    # ------------------------------------------------------------------------------------------ the class
+    def run(self, hall: HallRun, arrive_at: float, seconds: float, think_s: tuple[float, float]) -> None:
+        timings: list[float] = []
+        reconnects: list[float] = []
+        ready: list[float] = []
+        files: list[float] = []
+        try:
+            time.sleep(max(0.0, arrive_at - time.monotonic()))
+            began = time.perf_counter()
+            first = self.open(link_query(self.case), first_visit=True)
+            ready.append(time.perf_counter() - began)
+            files = [self.files_s]
+            with hall.lock:
+                hall.workers_seen[self.worker()] = hall.workers_seen.get(self.worker(), 0) + 1
+            self.check(first, "first page")
+            end = time.monotonic() + seconds
+            while True:
+                pause = self.rng.uniform(*think_s)
+                if time.monotonic() + pause > end:
+                    break
+                time.sleep(pause)
+                name = self.rng.choice(list(CHOICES))
+                key, values = CHOICES[name]
+                value = self.rng.choice([v for v in values if v != self._shown(name)])
+                assert self.session is not None
+                changed = float(value) if isinstance(value, str) else value
+                try:
+                    update = self.session.set(key, value)
+                except (ConnectionClosed, OSError, TimeoutError):
+                    reconnects.append(self.reconnect(name, changed))
+                    continue
+                self.case[name] = changed
+                timings.append(update.seconds)
+                self.check(update, f"set {name}={value}")
+        except Exception as error:  # a student that fails is a problem to report, not a thread to lose
+            self.problems.append(f"student {self.index}: {type(error).__name__}: {error}"[:300])
+        finally:
+            self.close()
+            hall.add(
+                updates=timings, reconnect_s=reconnects, page_ready=ready, page_files=files, problems=self.problems
+            )
+            hall.add(wrong_groups=self.wrong)
+
+    def _shown(self, name: str) -> str | float | bool:
+        value = self.case[name]
+        return f"{value:g}" if name == "mrd_eoi_percent" else value
+
+    def reconnect(self, name: str, value: Any) -> float:
+        """As Streamlit's page does when its connection drops: retry until a worker answers, then reload
+        the address. The address holds the last case the page confirmed, or that case with the change in
+        flight (name=value) when the lost worker had already rewritten the address; nothing else."""
+        began = time.perf_counter()
+        assert self.session is not None
+        query = self.session.query
+        if case_in_address(query)[name] == value and self.case[name] != value:
+            self.case[name] = value
+        deadline = time.monotonic() + RECONNECT_TIMEOUT_S
+        while True:
+            try:
+                update = self.open(query, first_visit=False)
+                break
+            except (ConnectionClosed, OSError, TimeoutError):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+        self.check(update, "the page again after its connection was lost")
+        return time.perf_counter() - began
+
+
+def warm_up(worker_url: str) -> list[str]:
+    """One student straight to a worker (not through the balancer): the first page and one change of each
+    input, so that the worker's first-use costs (imports, the rule files) are paid before the class, as
+    the lecturer's own first look at the page pays them. Returns the problems it saw."""
+    student = Student(worker_url, 0)
+    try:
+        student.check(student.open(link_query(student.case), first_visit=False), "warm-up page")
+        for name, (key, values) in CHOICES.items():
+            assert student.session is not None
+            value = values[-1]
+            student.case[name] = float(value) if isinstance(value, str) else value
+            student.check(student.session.set(key, value), f"warm-up {name}")
+    finally:
+        student.close()
+    return student.problems + student.wrong
+
+
+def run_hall(
+    base_url: str,
+    clients: int,
+    arrival_s: float,
+    seconds: float,
+    think_s: tuple[float, float] = (5.0, 10.0),
+    expect: Callable[[Case], str] = assessed_group,
+) -> HallRun:
+    """`clients` students arriving at random within `arrival_s`, each changing inputs for `seconds` after
+    it arrived, `think_s` apart; returns when the last has left."""
+    hall = HallRun(clients)
+    rng = random.Random(200)
+    start = time.monotonic()
+    students = [Student(base_url, index, expect) for index in range(clients)]
+    threads = [
+        threading.Thread(target=student.run, args=(hall, start + rng.uniform(0, arrival_s), seconds, think_s))
+        for student in students
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return hall
