@@ -183,7 +183,7 @@ def report(result: dict[str, Any]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--short", action="store_true", help="30-second lectures, arrivals within 15 s")
+    parser.add_argument("--short", action="store_true", help="30-second lectures (arrivals still within 30 s)")
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--arrival", type=float, help="seconds within which every student opens the link (30)")
     parser.add_argument("--seconds", type=float, help="how long each student changes inputs (120)")
@@ -193,7 +193,7 @@ def main() -> None:
     parser.add_argument("--session-ttl", type=int, default=30, help="serve-class --session-ttl for the run")
     parser.add_argument("--json", metavar="FILE", help="also write every figure and sample as JSON")
     args = parser.parse_args()
-    args.arrival = args.arrival or (15.0 if args.short else 30.0)
+    args.arrival = args.arrival or 30.0
     args.seconds = args.seconds or (30.0 if args.short else 120.0)
     cores = os.cpu_count() or 1
     counts = args.workers or sorted({1, cores})

@@ -7,9 +7,12 @@ What each part is for:
   request carrying it goes to the same worker.
 - **Websockets.** HAProxy passes an upgraded connection through as a tunnel; `timeout tunnel` is how long an
   open websocket may stay silent. Streamlit pings every browser every 30 s, so only a vanished one goes quiet.
-- **Health checks** on `/_stcore/health` every second: a worker that stops answering is out after two failed
-  checks, back after two good ones. A student whose worker is gone is sent to another one (`redispatch`),
-  where the page opens again from its address, which carries the case.
+- **Health checks** on `/_stcore/health` every 2 s: a worker that fails three in a row is out, back after
+  two good ones. A check may take up to 10 s: a worker busy with a hall arriving at once answers late, and
+  must not be taken out for that (with one worker, that would turn every student away). A worker that is
+  gone refuses connections at once, and its students are sent to another one on their next request
+  (`redispatch`), without waiting for the checks; there the page opens again from its address, which
+  carries the case.
 - **The app's static files** (Streamlit's JavaScript, 2.3 MB before a first page shows, with names that change when
   their content does) are kept in HAProxy's memory after the first student fetched them, so that a hall
   arriving at once costs the Python workers only their reruns.
@@ -23,7 +26,8 @@ from dataclasses import dataclass
 
 COOKIE = "riskcalc_worker"
 HEALTH_PATH = "/_stcore/health"
-CHECK_INTERVAL_MS = 1000
+CHECK_INTERVAL_MS = 2000
+CHECK_TIMEOUT_S = 10
 STATIC_CACHE_MB = 64  # Streamlit's /static/ holds 26 MB in all (charts it may never need), the largest 4.7 MB
 STATIC_OBJECT_MAX_BYTES = 8 * 1024 * 1024
 
@@ -87,7 +91,8 @@ backend workers
     option httpchk
     http-check send meth GET uri {HEALTH_PATH}
     http-check expect string ok
-    default-server check inter {CHECK_INTERVAL_MS} fall 2 rise 2
+    timeout check {CHECK_TIMEOUT_S}s
+    default-server check inter {CHECK_INTERVAL_MS} fall 3 rise 2
     http-request set-var(txn.static) bool(true) if {{ path_beg /static/ }}
     http-request cache-use static_files if {{ var(txn.static) -m bool }}
     http-response cache-store static_files if {{ var(txn.static) -m bool }}

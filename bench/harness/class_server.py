@@ -17,6 +17,7 @@ from pathlib import Path
 from bench.harness.app_server import ROOT, free_port, stop
 
 START_TIMEOUT_S = 120.0
+SERVER = re.compile(r"^    server (\S+) 127\.0\.0\.1:(\d+) ", re.MULTILINE)
 ACTIVE_SESSIONS = re.compile(r"^active_sessions(?:\{[^}]*\})? (\d+)", re.MULTILINE)
 
 
@@ -75,6 +76,15 @@ class ClassServer:
             if "streamlit" in arguments and "--server.port" in arguments:
                 found.append(Worker(pid, int(arguments[arguments.index("--server.port") + 1])))
         return sorted(found, key=lambda worker: worker.port)
+
+    def names(self) -> dict[int, str]:
+        """Each local worker's port -> its name in the balancer (the value of its cookie)."""
+        for pid in children(self.process.pid):
+            arguments = command_line(pid)
+            if "-f" in arguments and "haproxy" in " ".join(arguments):
+                config = Path(arguments[arguments.index("-f") + 1]).read_text()
+                return {int(port): name for name, port in SERVER.findall(config)}
+        return {}
 
     def all_processes(self) -> list[int]:
         """The supervisor and every process below it."""

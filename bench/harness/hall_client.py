@@ -15,22 +15,24 @@ Used by bench/hall.py and tests/test_serve_class.py.
 
 from __future__ import annotations
 
+import asyncio
 import random
 import re
 import statistics
-import threading
 import time
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.cookiejar import CookieJar
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
+import httpx
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetStates
+from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
-from websockets.sync.client import ClientConnection, connect
 
-from bench.harness.streamlit_client import STREAM, AppSession, Update
+from bench.harness.streamlit_client import RECEIVE_TIMEOUT_S, STREAM, AppSession, Update
 from riskcalc import Patient, assess
 
 ASSETS = re.compile(r'(?:src|href)="\./(static/[^"]+\.(?:js|css))"')
@@ -101,12 +103,10 @@ class HallRun:
     problems: list[str] = field(default_factory=list)  # errors: failures, error elements, bad reruns
     wrong_groups: list[str] = field(default_factory=list)
     workers_seen: dict[str, int] = field(default_factory=dict)  # balancer cookie -> students first sent there
-    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, **lists: list[Any]) -> None:
-        with self.lock:
-            for name, values in lists.items():
-                getattr(self, name).extend(values)
+        for name, values in lists.items():
+            getattr(self, name).extend(values)
 
 
 def quantiles(values: list[float]) -> dict[str, float]:
@@ -122,60 +122,67 @@ def quantiles(values: list[float]) -> dict[str, float]:
 
 
 class Student:
+    """One student's tab: its own cookies, its own websocket, its own case."""
+
     def __init__(self, base_url: str, index: int, expect: Callable[[Case], str] = assessed_group) -> None:
         self.base_url = base_url
         self.index = index
         self.expect = expect
         self.rng = random.Random(1000 + index)
         self.case = first_case(index)  # the case as last confirmed by the page
-        self.jar = CookieJar()
-        self.http = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        self.http = httpx.AsyncClient(base_url=base_url, timeout=HTTP_TIMEOUT_S)
         self.socket: ClientConnection | None = None
-        self.session: AppSession | None = None
+        self.page = Page(query=link_query(self.case))
         self.problems: list[str] = []
         self.wrong: list[str] = []
         self.files_s = 0.0
 
     # ------------------------------------------------------------------------------------------- visiting
-    def _get(self, path: str) -> bytes:
-        with self.http.open(self.base_url + path, timeout=HTTP_TIMEOUT_S) as answer:
-            return bytes(answer.read())
+    async def _get(self, path: str) -> bytes:
+        answer = await self.http.get(path)
+        answer.raise_for_status()
+        return answer.content
 
     def worker(self) -> str:
-        return next((cookie.value or "" for cookie in self.jar if cookie.name == COOKIE), "")
+        return str(self.http.cookies.get(COOKIE, ""))
 
-    def open(self, query: str, first_visit: bool) -> Update:
+    async def open(self, first_visit: bool) -> Update:
         """A first visit (the page and its files) or a reconnect (the health check), then the websocket
-        and the page's first run of `query`."""
+        and the page's first run of its address."""
         began = time.perf_counter()
         if first_visit:
-            page = self._get(f"/?{query}").decode()
+            page = (await self._get(f"/?{self.page.query}")).decode()
             for asset in ASSETS.findall(page):
-                self._get(f"/{asset}")
-            self._get("/_stcore/host-config")
-        self._get("/_stcore/health")
+                await self._get(f"/{asset}")
+            await self._get("/_stcore/host-config")
+        await self._get("/_stcore/health")
         self.files_s = time.perf_counter() - began
-        cookies = "; ".join(f"{cookie.name}={cookie.value}" for cookie in self.jar)
-        url = self.base_url.replace("http", "ws", 1) + STREAM
-        self.close()
-        self.socket = connect(
-            url,
+        cookies = "; ".join(f"{name}={value}" for name, value in self.http.cookies.items())
+        await self.close_socket()
+        self.socket = await connect(
+            self.base_url.replace("http", "ws", 1) + STREAM,
             subprotocols=["streamlit"],  # type: ignore[list-item]  # a str is a Subprotocol
             additional_headers={"Cookie": cookies} if cookies else None,
             max_size=None,
             open_timeout=HTTP_TIMEOUT_S,
         )
-        self.session = AppSession(self.socket, query)
-        return self.session.load()
+        return await self.page.rerun(self.socket, WidgetStates())
 
-    def close(self) -> None:
+    async def set(self, key: str, value: str | float | bool) -> Update:
+        assert self.socket is not None
+        return await self.page.rerun(self.socket, widget_states(self.page.widgets[key], value))
+
+    async def close_socket(self) -> None:
         if self.socket is not None:
-            self.socket.close()
+            await self.socket.close()
             self.socket = None
+
+    async def close(self) -> None:
+        await self.close_socket()
+        await self.http.aclose()
 
     # ------------------------------------------------------------------------------------------ checking
     def check(self, update: Update, what: str) -> None:
-        assert self.session is not None
         self.problems += [f"student {self.index}: {what}: {error}" for error in update.errors]
         if update.status != "FINISHED_SUCCESSFULLY":
             self.problems.append(f"student {self.index}: {what}: the run ended {update.status}")
@@ -183,95 +190,176 @@ class Student:
         shown = (update.group or "none").lower()
         if shown != expected:
             self.wrong.append(f"student {self.index}: {what}: page showed {shown}, riskcalc gives {expected}")
-        address = case_in_address(self.session.query)
+        address = case_in_address(self.page.query)
         wanted = {name: self.case[name] for name in address}
         if address != wanted:
             self.problems.append(f"student {self.index}: {what}: the address holds {address}, not {wanted}")
 
     # ------------------------------------------------------------------------------------------ the class
-    def run(self, hall: HallRun, arrive_at: float, seconds: float, think_s: tuple[float, float]) -> None:
+    async def attend(self, hall: HallRun, arrive_at: float, seconds: float, think_s: tuple[float, float]) -> None:
         timings: list[float] = []
         reconnects: list[float] = []
         ready: list[float] = []
         files: list[float] = []
         try:
-            time.sleep(max(0.0, arrive_at - time.monotonic()))
+            await asyncio.sleep(max(0.0, arrive_at - time.monotonic()))
             began = time.perf_counter()
-            first = self.open(link_query(self.case), first_visit=True)
+            first = await self.open(first_visit=True)
             ready.append(time.perf_counter() - began)
-            files = [self.files_s]
-            with hall.lock:
-                hall.workers_seen[self.worker()] = hall.workers_seen.get(self.worker(), 0) + 1
+            files.append(self.files_s)
+            hall.workers_seen[self.worker()] = hall.workers_seen.get(self.worker(), 0) + 1
             self.check(first, "first page")
             end = time.monotonic() + seconds
             while True:
                 pause = self.rng.uniform(*think_s)
                 if time.monotonic() + pause > end:
                     break
-                time.sleep(pause)
+                await asyncio.sleep(pause)
                 name = self.rng.choice(list(CHOICES))
                 key, values = CHOICES[name]
                 value = self.rng.choice([v for v in values if v != self._shown(name)])
-                assert self.session is not None
                 changed = float(value) if isinstance(value, str) else value
                 try:
-                    update = self.session.set(key, value)
+                    update = await self.set(key, value)
                 except (ConnectionClosed, OSError, TimeoutError):
-                    reconnects.append(self.reconnect(name, changed))
+                    reconnects.append(await self.reconnect(name, changed))
                     continue
                 self.case[name] = changed
                 timings.append(update.seconds)
                 self.check(update, f"set {name}={value}")
-        except Exception as error:  # a student that fails is a problem to report, not a thread to lose
+        except Exception as error:  # a student that fails is a problem to report, not a task to lose
             self.problems.append(f"student {self.index}: {type(error).__name__}: {error}"[:300])
         finally:
-            self.close()
-            hall.add(
-                updates=timings, reconnect_s=reconnects, page_ready=ready, page_files=files, problems=self.problems
-            )
-            hall.add(wrong_groups=self.wrong)
+            await self.close()
+            hall.add(updates=timings, reconnect_s=reconnects, page_ready=ready, page_files=files)
+            hall.add(problems=self.problems, wrong_groups=self.wrong)
 
     def _shown(self, name: str) -> str | float | bool:
         value = self.case[name]
         return f"{value:g}" if name == "mrd_eoi_percent" else value
 
-    def reconnect(self, name: str, value: Any) -> float:
+    async def reconnect(self, name: str, value: Any) -> float:
         """As Streamlit's page does when its connection drops: retry until a worker answers, then reload
         the address. The address holds the last case the page confirmed, or that case with the change in
         flight (name=value) when the lost worker had already rewritten the address; nothing else."""
         began = time.perf_counter()
-        assert self.session is not None
-        query = self.session.query
-        if case_in_address(query)[name] == value and self.case[name] != value:
+        if case_in_address(self.page.query)[name] == value and self.case[name] != value:
             self.case[name] = value
         deadline = time.monotonic() + RECONNECT_TIMEOUT_S
         while True:
             try:
-                update = self.open(query, first_visit=False)
+                update = await self.open(first_visit=False)
                 break
-            except (ConnectionClosed, OSError, TimeoutError):
+            except (ConnectionClosed, OSError, TimeoutError, httpx.HTTPError):
                 if time.monotonic() > deadline:
                     raise
-                time.sleep(0.5)
+                await asyncio.sleep(0.5)
         self.check(update, "the page again after its connection was lost")
         return time.perf_counter() - began
+
+
+class Page(AppSession):
+    """The page's side of a session (its address, its widgets' ids, reading its elements) over an asyncio
+    websocket: AppSession's reading, without a thread per student."""
+
+    def __init__(self, query: str) -> None:
+        super().__init__(None, query)  # type: ignore[arg-type]  # the socket is passed to each rerun
+
+    @property
+    def query(self) -> str:
+        """The page's address (its query string) as the address bar would show it now."""
+        return self._query
+
+    @property
+    def widgets(self) -> dict[str, str]:
+        return self._widgets
+
+    async def rerun(self, socket: ClientConnection, states: WidgetStates) -> Update:
+        message = BackMsg()
+        message.rerun_script.query_string = self._query
+        message.rerun_script.widget_states.CopyFrom(states)
+        began = time.perf_counter()
+        await socket.send(message.SerializeToString())
+        group: str | None = None
+        errors: list[str] = []
+        while True:
+            forward = ForwardMsg()
+            forward.ParseFromString(await asyncio.wait_for(socket.recv(), RECEIVE_TIMEOUT_S))
+            kind = forward.WhichOneof("type")
+            if kind == "delta" and forward.delta.WhichOneof("type") == "new_element":
+                group = self._read_element(forward.delta.new_element, errors) or group
+            elif kind == "page_info_changed":
+                self._query = forward.page_info_changed.query_string
+            elif kind == "script_finished":
+                status = ForwardMsg.ScriptFinishedStatus.Name(forward.script_finished)
+                return Update(group, errors, status, time.perf_counter() - began)
+
+
+def widget_states(widget_id: str, value: str | float | bool) -> WidgetStates:
+    """One widget's new value, as the browser sends it: a text box's str, a number box's float, a
+    checkbox's bool."""
+    states = WidgetStates()
+    widget = states.widgets.add()
+    widget.id = widget_id
+    if isinstance(value, bool):
+        widget.bool_value = value
+    elif isinstance(value, float):
+        widget.double_value = value
+    else:
+        widget.string_value = value
+    return states
+
+
+async def _warm_up(worker_url: str) -> list[str]:
+    student = Student(worker_url, 0)
+    try:
+        student.check(await student.open(first_visit=False), "warm-up page")
+        for name, (key, values) in CHOICES.items():
+            value = values[-1]
+            student.case[name] = float(value) if isinstance(value, str) else value
+            student.check(await student.set(key, value), f"warm-up {name}")
+    finally:
+        await student.close()
+    return student.problems + student.wrong
 
 
 def warm_up(worker_url: str) -> list[str]:
     """One student straight to a worker (not through the balancer): the first page and one change of each
     input, so that the worker's first-use costs (imports, the rule files) are paid before the class, as
     the lecturer's own first look at the page pays them. Returns the problems it saw."""
-    student = Student(worker_url, 0)
+    return asyncio.run(_warm_up(worker_url))
+
+
+async def _first_visit(base_url: str, index: int) -> Update:
+    student = Student(base_url, index)
     try:
-        student.check(student.open(link_query(student.case), first_visit=False), "warm-up page")
-        for name, (key, values) in CHOICES.items():
-            assert student.session is not None
-            value = values[-1]
-            student.case[name] = float(value) if isinstance(value, str) else value
-            student.check(student.session.set(key, value), f"warm-up {name}")
+        return await student.open(first_visit=True)
     finally:
-        student.close()
-    return student.problems + student.wrong
+        await student.close()
+
+
+def first_visit(base_url: str, index: int = 0) -> Update:
+    """Student `index`'s first visit of its link and nothing more: the page's files (which the balancer then
+    keeps) and its first page."""
+    return asyncio.run(_first_visit(base_url, index))
+
+
+async def _run_hall(
+    base_url: str,
+    clients: int,
+    arrival_s: float,
+    seconds: float,
+    think_s: tuple[float, float],
+    expect: Callable[[Case], str],
+) -> HallRun:
+    hall = HallRun(clients)
+    rng = random.Random(200)
+    start = time.monotonic()
+    students = [Student(base_url, index, expect) for index in range(clients)]
+    await asyncio.gather(
+        *(student.attend(hall, start + rng.uniform(0, arrival_s), seconds, think_s) for student in students)
+    )
+    return hall
 
 
 def run_hall(
@@ -283,17 +371,7 @@ def run_hall(
     expect: Callable[[Case], str] = assessed_group,
 ) -> HallRun:
     """`clients` students arriving at random within `arrival_s`, each changing inputs for `seconds` after
-    it arrived, `think_s` apart; returns when the last has left."""
-    hall = HallRun(clients)
-    rng = random.Random(200)
-    start = time.monotonic()
-    students = [Student(base_url, index, expect) for index in range(clients)]
-    threads = [
-        threading.Thread(target=student.run, args=(hall, start + rng.uniform(0, arrival_s), seconds, think_s))
-        for student in students
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return hall
+    it arrived, `think_s` apart; returns when the last has left. All of them run in one thread on one event
+    loop, so that the students cost this machine as little as they can: in a real hall each has its own
+    computer."""
+    return asyncio.run(_run_hall(base_url, clients, arrival_s, seconds, think_s, expect))

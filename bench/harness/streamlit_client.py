@@ -60,25 +60,6 @@ class AppSession:
         widget.string_value = value
         return self._rerun(states)
 
-    @property
-    def query(self) -> str:
-        """The page's query string as the address bar would show it now (the app keeps it on the case)."""
-        return self._query
-
-    def set(self, key: str, value: str | float | bool) -> Update:
-        """Set one text input (a str), number input (a float) or checkbox (a bool) by its key, and wait
-        for the page that follows."""
-        states = WidgetStates()
-        widget = states.widgets.add()
-        widget.id = self._widgets[key]
-        if isinstance(value, bool):
-            widget.bool_value = value
-        elif isinstance(value, float):
-            widget.double_value = value
-        else:
-            widget.string_value = value
-        return self._rerun(states)
-
     def _rerun(self, states: WidgetStates) -> Update:
         message = BackMsg()
         message.rerun_script.query_string = self._query
