@@ -20,6 +20,7 @@ import random
 import re
 import statistics
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -228,7 +229,9 @@ class Student:
                 timings.append(update.seconds)
                 self.check(update, f"set {name}={value}")
         except Exception as error:  # a student that fails is a problem to report, not a task to lose
-            self.problems.append(f"student {self.index}: {type(error).__name__}: {error}"[:300])
+            where = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename == __file__]
+            at = f" (hall_client.py line {where[-1].lineno}, {where[-1].name})" if where else ""
+            self.problems.append(f"student {self.index}: {type(error).__name__}: {error}"[:300] + at)
         finally:
             await self.close()
             hall.add(updates=timings, reconnect_s=reconnects, page_ready=ready, page_files=files)
