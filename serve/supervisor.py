@@ -8,6 +8,7 @@ every worker.
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
 import signal
@@ -27,6 +28,7 @@ POLL_S = 0.5
 RESTART_PAUSE_S = 2.0  # a child that keeps dying is restarted at most this often
 START_TIMEOUT_S = 90.0
 LOG_TAIL_CHARS = 1500
+SECRET = "STREAMLIT_SERVER_COOKIE_SECRET"
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,8 @@ class Supervisor:
         self.folder = Path(tempfile.mkdtemp(prefix="riskcalc-class-"))
         # One secret for every local worker, so that a student moved to another worker keeps a valid
         # upload token (Streamlit signs it with this secret); passed by environment, never on a command line.
-        secret = {"STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_hex(32)}
+        # Set it yourself (the same on every host) to share it with other hosts' workers.
+        secret = {SECRET: os.environ.get(SECRET) or secrets.token_hex(32)}
         worker_host = "127.0.0.1" if plan.balancer else plan.bind_host
         ports = (
             [free_port() for _ in range(plan.workers)]

@@ -17,6 +17,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -26,6 +27,9 @@ from bench.harness.class_server import ClassServer, children, command_line, serv
 from serve.__main__ import main
 from serve.balancer import COOKIE, Backend, haproxy_config, parse_backend
 from tests.conftest import ROOT
+
+if TYPE_CHECKING:  # the hall client imports Streamlit: only where a class runs
+    from bench.harness.hall_client import HallRun
 
 slow = pytest.mark.slow
 load = pytest.mark.load
@@ -203,11 +207,15 @@ def test_lan_prints_the_address_and_its_qr_code(haproxy: str, tmp_path: Path) ->
 
 
 # --------------------------------------------------------------------------------------------- a class
-def _kill_one_worker_halfway(server: ClassServer, after_s: float, killed: list[int]) -> threading.Thread:
+def _kill_the_busiest_worker(server: ClassServer, hall: HallRun, after_s: float, killed: list[str]) -> threading.Thread:
+    """After `after_s`, SIGKILL the worker that the most students were sent to (so that students lose it)."""
+
     def kill() -> None:
         time.sleep(after_s)
-        victim = server.workers()[0]
-        killed.append(victim.port)
+        ports = {name: port for port, name in server.names().items()}
+        name = max(ports, key=lambda worker: hall.workers_seen.get(worker, 0))
+        victim = next(worker for worker in server.workers() if worker.port == ports[name])
+        killed.append(name)
         os.kill(victim.pid, signal.SIGKILL)
 
     thread = threading.Thread(target=kill)
@@ -217,28 +225,30 @@ def _kill_one_worker_halfway(server: ClassServer, after_s: float, killed: list[i
 
 @load
 def test_40_students_two_workers_one_killed_halfway_see_only_right_groups(haproxy: str, tmp_path: Path) -> None:
-    from bench.harness.hall_client import run_hall, warm_up
+    from bench.harness.hall_client import HallRun, run_hall, warm_up
 
     with serve_class(tmp_path, workers=2) as server:
         for worker in server.workers():
             assert warm_up(f"http://127.0.0.1:{worker.port}") == []
-        killed: list[int] = []
-        killer = _kill_one_worker_halfway(server, after_s=25, killed=killed)
-        hall = run_hall(server.base_url, clients=40, arrival_s=10, seconds=40, think_s=(2.0, 4.0))
+        killed: list[str] = []
+        hall = HallRun(40)
+        killer = _kill_the_busiest_worker(server, hall, after_s=25, killed=killed)
+        run_hall(server.base_url, clients=40, arrival_s=10, seconds=40, think_s=(2.0, 4.0), hall=hall)
         killer.join()
-        assert [w.port for w in server.workers()].count(killed[0]) == 1  # started again
-        killed_name = server.names()[killed[0]]
+        _wait(lambda: len(server.workers()) == 2, 30, "the killed worker started again")
+        log = server.log.read_text()
     print(
-        f"\n40 students, 2 workers, one killed: {len(hall.updates)} updates, {len(hall.reconnect_s)} reconnected "
-        f"(longest {max(hall.reconnect_s, default=0):.1f} s), students per worker {hall.workers_seen}"
+        f"\n40 students, 2 workers, {killed[0]} killed: {len(hall.updates)} updates, {len(hall.reconnect_s)} "
+        f"reconnected (longest {max(hall.reconnect_s, default=0):.1f} s), students per worker {hall.workers_seen}"
     )
+    assert f"{killed[0]} ended (exit code -9); starting it again" in log
     assert hall.wrong_groups == []
     assert hall.problems == []
     assert len(hall.page_ready) == 40
-    assert sorted(hall.workers_seen) == ["w1", "w2"] and min(hall.workers_seen.values()) >= 10  # spread
     # Every student of the killed worker (all had arrived, none had left) lost its connection once and was
-    # shown its case again (a wrong group or address after reconnecting would be in the lists above).
-    assert len(hall.reconnect_s) == hall.workers_seen[killed_name]
+    # shown its case again (a wrong group or address after reconnecting would be in the lists above); the
+    # other worker's students never noticed.
+    assert len(hall.reconnect_s) == hall.workers_seen[killed[0]] > 0
     assert len(hall.updates) >= 40 * 5
 
 

@@ -354,8 +354,9 @@ async def _run_hall(
     seconds: float,
     think_s: tuple[float, float],
     expect: Callable[[Case], str],
+    given: HallRun | None,
 ) -> HallRun:
-    hall = HallRun(clients)
+    hall = given or HallRun(clients)
     rng = random.Random(200)
     start = time.monotonic()
     students = [Student(base_url, index, expect) for index in range(clients)]
@@ -372,9 +373,10 @@ def run_hall(
     seconds: float,
     think_s: tuple[float, float] = (5.0, 10.0),
     expect: Callable[[Case], str] = assessed_group,
+    hall: HallRun | None = None,
 ) -> HallRun:
     """`clients` students arriving at random within `arrival_s`, each changing inputs for `seconds` after
     it arrived, `think_s` apart; returns when the last has left. All of them run in one thread on one event
     loop, so that the students cost this machine as little as they can: in a real hall each has its own
-    computer."""
-    return asyncio.run(_run_hall(base_url, clients, arrival_s, seconds, think_s, expect))
+    computer. `hall` (a new one if not given) is filled as the class goes on."""
+    return asyncio.run(_run_hall(base_url, clients, arrival_s, seconds, think_s, expect, hall))
