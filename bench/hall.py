@@ -105,7 +105,10 @@ def summary(hall: HallRun) -> dict[str, Any]:
 def hold_hall(workers: int, args: argparse.Namespace, logs: Path) -> dict[str, Any]:
     with serve_class(logs, workers, session_ttl_s=args.session_ttl) as server:
         problems = [problem for worker in server.workers() for problem in warm_up(f"http://127.0.0.1:{worker.port}")]
-        first_visit(server.base_url)  # the lecturer's own first look: the balancer keeps the page's files
+        # The lecturer's own first look: every file the page loads, which the balancer then keeps; a second
+        # visit shows what they cost once kept.
+        files_first_s = first_visit(server.base_url)[1]
+        files_kept_s = first_visit(server.base_url, 1)[1]
         sampler = Sampler(server)
         sampler.start()
         time.sleep(SAMPLE_S / 2)  # one sample of the idle workers
@@ -136,6 +139,7 @@ def hold_hall(workers: int, args: argparse.Namespace, logs: Path) -> dict[str, A
     return {
         "workers": workers,
         "warm_up_problems": problems,
+        "page_files_first_visit_s": {"from the workers": files_first_s, "kept by the balancer": files_kept_s},
         "lectures": lectures,
         "memory": sampler.per_phase(),
         "cpu_s": cpu,
@@ -161,6 +165,11 @@ def line(lecture: dict[str, Any]) -> str:
 def report(result: dict[str, Any]) -> None:
     workers = result["workers"]
     print(f"\n{workers} worker(s)")
+    files = result["page_files_first_visit_s"]
+    print(
+        f"  one visitor's page files (HTML, 60 scripts and styles, 2.3 MB): {files['from the workers'] * 1e3:.0f} ms "
+        f"from the workers, {files['kept by the balancer'] * 1e3:.0f} ms once kept by the balancer"
+    )
     for number, lecture in enumerate(result["lectures"], 1):
         print(f"  lecture {number}: {line(lecture)}")
         for problem in lecture["first_problems"]:

@@ -31,7 +31,7 @@ _PR_SET_PDEATHSIG = 1  # prctl(2)
 SESSION_TTL_S = 300
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Run in the child between fork and exec: ask the kernel for SIGTERM when the supervisor dies."""
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
@@ -96,7 +96,7 @@ class Child:
                 stdout=output,
                 stderr=subprocess.STDOUT,
                 env={**os.environ, **self.env},
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,
                 process_group=0,  # Ctrl-C reaches the supervisor only, which stops the children in order
             )
         self.starts += 1

@@ -148,7 +148,7 @@ def _shows_the_class_case(url: str) -> bool:
     from bench.harness.hall_client import first_visit
 
     try:
-        update = first_visit(url, 3)
+        update, _ = first_visit(url, 3)
     except (OSError, httpx.HTTPError):
         return False
     return update.group == "Favorable" and not update.errors

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.harness.app_server import ROOT, free_port, stop
+from serve.workers import die_with_parent
 
 START_TIMEOUT_S = 120.0
 SERVER = re.compile(r"^    server (\S+) 127\.0\.0\.1:(\d+) ", re.MULTILINE)
@@ -115,7 +116,10 @@ def serve_class(
     command = [sys.executable, "-m", "serve", "--workers", str(workers), "--port", str(port)]
     command += ["--session-ttl", str(session_ttl_s), *extra]
     with log.open("wb") as output:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
+        # Tied to this process's life like serve-class's own children: a bench stopped hard leaves nothing.
+        process = subprocess.Popen(
+            command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT, preexec_fn=die_with_parent
+        )
     server = ClassServer(f"http://127.0.0.1:{port}", process, log)
     try:
         deadline = time.monotonic() + START_TIMEOUT_S

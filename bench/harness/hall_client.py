@@ -2,8 +2,11 @@
 inputs of its own case and checking every group the page shows against `riskcalc.assess`.
 
 A student does what a browser does on a first visit, minus the drawing: it opens the link (HTML), fetches
-the JavaScript and CSS that page loads before anything shows, asks the health and host-config endpoints,
-and opens the websocket, carrying the balancer's cookie on every request, as a browser would. Page-ready is
+the page's entry script, asks the health and host-config endpoints, and opens the websocket, carrying the
+balancer's cookie on every request, as a browser would. The page's other 60 files (2.3 MB in all) come from
+the balancer's memory once one visitor fetched them (`first_visit` does, as the lecturer's own look at the
+page) and never reach a worker; 200 students fetching them through Python's HTTP client would measure the
+students' own process (in a hall, 200 devices) instead of the server, so only the first visit fetches all. Page-ready is
 the time from the link's request to the first page's "script finished". Then, every `think` seconds, it
 sets one of age, white count, end-of-induction MRD or testicular involvement to a new value and checks the
 group on the page and the case in the page's address. If its connection is lost (its worker was killed), it
@@ -125,8 +128,11 @@ def quantiles(values: list[float]) -> dict[str, float]:
 class Student:
     """One student's tab: its own cookies, its own websocket, its own case."""
 
-    def __init__(self, base_url: str, index: int, expect: Callable[[Case], str] = assessed_group) -> None:
+    def __init__(
+        self, base_url: str, index: int, expect: Callable[[Case], str] = assessed_group, all_files: bool = False
+    ) -> None:
         self.base_url = base_url
+        self.all_files = all_files  # every file the page loads first, or only its entry script (see below)
         self.index = index
         self.expect = expect
         self.rng = random.Random(1000 + index)
@@ -153,7 +159,8 @@ class Student:
         began = time.perf_counter()
         if first_visit:
             page = (await self._get(f"/?{self.page.query}")).decode()
-            for asset in ASSETS.findall(page):
+            assets = ASSETS.findall(page)
+            for asset in assets if self.all_files else assets[:1]:
                 await self._get(f"/{asset}")
             await self._get("/_stcore/host-config")
         await self._get("/_stcore/health")
@@ -333,17 +340,18 @@ def warm_up(worker_url: str) -> list[str]:
     return asyncio.run(_warm_up(worker_url))
 
 
-async def _first_visit(base_url: str, index: int) -> Update:
-    student = Student(base_url, index)
+async def _first_visit(base_url: str, index: int) -> tuple[Update, float]:
+    student = Student(base_url, index, all_files=True)
     try:
-        return await student.open(first_visit=True)
+        update = await student.open(first_visit=True)
     finally:
         await student.close()
+    return update, student.files_s
 
 
-def first_visit(base_url: str, index: int = 0) -> Update:
-    """Student `index`'s first visit of its link and nothing more: the page's files (which the balancer then
-    keeps) and its first page."""
+def first_visit(base_url: str, index: int = 0) -> tuple[Update, float]:
+    """Student `index`'s first visit of its link and nothing more: every file the page loads first (which
+    the balancer then keeps) and its first page; returns the page and the seconds its files took."""
     return asyncio.run(_first_visit(base_url, index))
 
 
