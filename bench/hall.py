@@ -1,7 +1,7 @@
 """A lecture hall on loopback: 200 students through scripts/serve-class, with 1 worker and with N workers.
 
-    .venv/bin/python bench/hall.py                # the full hall: 200 students, 2-minute lectures (~12 min)
-    .venv/bin/python bench/hall.py --short        # 200 students, 30-second lectures (~4 min)
+    .venv/bin/python bench/hall.py                # the full hall: 200 students, 2-minute lectures (~13 min)
+    .venv/bin/python bench/hall.py --short        # 200 students, 30-second lectures (~8 min)
     .venv/bin/python bench/hall.py --workers 2 --clients 100 --seconds 60 --json hall.json
 
 For each number of workers, serve-class is started on a free loopback port (HAProxy in front, as in a real
