@@ -32,7 +32,7 @@ def _context_page(browser: Browser, size: dict[str, int]) -> Iterator[Page]:
         viewport=size, is_mobile=phone, has_touch=phone, device_scale_factor=2 if phone else 1
     )
     context.set_default_timeout(20_000)
-    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    context.grant_permissions(["clipboard-read", "clipboard-write"])  # the share link's copy button
     yield context.new_page()
     context.close()
 
@@ -127,9 +127,14 @@ def test_presentation_mode_survives_a_reload(projector: Page, app_url: str) -> N
 
 
 def share_link(page: Page) -> str:
+    """The share link as the page's copy button puts it on the clipboard."""
     code = page.locator("[data-testid='stCode']").filter(has_text="age_years=").first
     code.scroll_into_view_if_needed()
-    return code.inner_text().strip()
+    code.hover()
+    code.get_by_role("button", name="Copy to clipboard").click()
+    copied = str(page.evaluate("navigator.clipboard.readText()"))
+    assert copied == code.inner_text().strip()  # what is shown is what is copied
+    return copied
 
 
 def test_the_copied_share_link_was_not_a_link(screen: Page, app_url: str, browser: Browser) -> None:
