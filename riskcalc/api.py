@@ -32,6 +32,8 @@ from riskcalc.rulebook import DEFAULT_MODEL, Rule, Rulebook, StandingNote, model
 
 # The classification the illustrative contract reports as Assessment.nci_risk (declared in its model.yaml).
 _ASSESSMENT_CLASSIFICATION = "nci_risk"
+_GROUPS = {group.value: group for group in RiskGroup}
+_BRANCHES = {branch.value: branch for branch in Branch}
 
 
 def get_engine(model: str = DEFAULT_MODEL) -> RuleEngine:
@@ -163,10 +165,12 @@ class _Outcome:
     pending: list[str]
 
 
-def _outcome(rulebook: Rulebook, plan: _Plan, known_rules: list[Rule], probe_fired: list[frozenset[str]]) -> _Outcome:
+def _outcome(
+    rulebook: Rulebook, plan: _Plan, fired: frozenset[str], known_rules: list[Rule], probe_fired: list[frozenset[str]]
+) -> _Outcome:
     names, fillings = plan.names, plan.fillings
     branch = _branch(known_rules)
-    known = rulebook.signals(frozenset(rule.id for rule in known_rules))
+    known = rulebook.signals(fired)
     if fillings:
         probe_signals = [rulebook.signals(ids) for ids in probe_fired]
         signal_sets = _filling_signals(rulebook, names, fillings, plan.probes, probe_signals, known)
@@ -182,9 +186,9 @@ def _assessment(
     rulebook: Rulebook, plan: _Plan, fired: frozenset[str], probe_fired: list[frozenset[str]]
 ) -> Assessment:
     known_rules = [rule for rule in rulebook.rules if rule.id in fired]
-    outcome = _outcome(rulebook, plan, known_rules, probe_fired)
-    groups = [RiskGroup(tier) for tier in outcome.tiers]
-    possible = [RiskGroup(tier) for tier in outcome.possible]
+    outcome = _outcome(rulebook, plan, fired, known_rules, probe_fired)
+    groups = [_GROUPS[tier] for tier in outcome.tiers]
+    possible = [_GROUPS[tier] for tier in outcome.possible]
     nci = _classifications(known_rules).get(_ASSESSMENT_CLASSIFICATION)
     return Assessment(
         patient=plan.patient,
@@ -192,7 +196,7 @@ def _assessment(
         possible_groups=possible,
         provisional=len(possible) > 1,
         pending=outcome.pending,
-        branch=Branch(outcome.branch),
+        branch=_BRANCHES[outcome.branch],
         nci_risk=NciRisk(nci) if nci else None,
         findings=_findings(known_rules, rulebook),
         notes=_notes(known_rules, rulebook),
@@ -293,7 +297,7 @@ def _classification(
             )
     if not _inside(rulebook, plan.patient):
         raise EngineError(f"age {plan.patient.age_years} is outside {rulebook.model_id}, but no status rule fired")
-    outcome = _outcome(rulebook, plan, known_rules, probe_fired)
+    outcome = _outcome(rulebook, plan, fired, known_rules, probe_fired)
     floor = outcome.possible[0]
     return Classification(
         status=ClassificationStatus.CLASSIFIED,

@@ -20,7 +20,7 @@ from riskcalc.explain import to_text
 from riskcalc.models import Patient
 from riskcalc.rulebook import RulebookError
 from riskcalc.server import add_serve_command
-from riskcalc.units import ALIASES, InputError, patient_from
+from riskcalc.units import ALIASES, FLAG_FIELDS, InputError, patient_from
 
 EXIT_OK, EXIT_ROWS_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -37,7 +37,7 @@ def _help(text: str | None) -> str | None:
 def _add_patient_flags(parser: argparse.ArgumentParser) -> None:
     fields = parser.add_argument_group("case (one flag per Patient field; units as in `riskcalc schema`)")
     for name, info in Patient.model_fields.items():
-        if name == "testicular_involvement":
+        if name in FLAG_FIELDS:
             fields.add_argument(
                 _flag(name), dest=name, nargs="?", const="true", metavar="yes|no", help=_help(info.description)
             )

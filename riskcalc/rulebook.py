@@ -470,12 +470,10 @@ def _check_inputs(model: ModelSpec, rules: list[Rule], where: str) -> None:
 
 
 def _check_labels(labels: dict[str, str], rules: list[Rule], pending: dict[str, tuple[Any, ...]], where: str) -> None:
-    """Every genetic code a model can show has a display label: all codes when it reads genetics at all (a form
-    offers every code), none otherwise."""
-    reads_genetics = any(atom.field == "genetics" for rule in rules for atom in atoms(rule.condition))
-    if not (reads_genetics or "genetics" in pending):
-        return
-    missing = [code.value for code in GeneticCode if code.value not in labels]
+    """Every genetic code a model reads (in a rule or a pending representative) has a display label."""
+    read = {str(atom.value) for rule in rules for atom in atoms(rule.condition) if atom.field == "genetics"}
+    read |= {code for value in pending.get("genetics", ()) for code in value}
+    missing = [code.value for code in GeneticCode if code.value in read and code.value not in labels]
     if missing:
         raise RulebookError(where, f"no label for genetic code(s): {', '.join(missing)}")
 
