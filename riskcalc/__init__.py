@@ -37,7 +37,6 @@ from riskcalc.models import (
     RiskGroup,
     Scenario,
     SteroidPretreatment,
-    TierScenario,
 )
 from riskcalc.rulebook import RulebookError
 
@@ -61,7 +60,6 @@ __all__ = [
     "RulebookError",
     "Scenario",
     "SteroidPretreatment",
-    "TierScenario",
     "assess",
     "assess_many",
     "classify",

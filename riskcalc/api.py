@@ -8,6 +8,8 @@ rule files; this module only combines what the engine reports.
 from __future__ import annotations
 
 import itertools
+from functools import lru_cache
+from pathlib import Path
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +28,6 @@ from riskcalc.models import (
     Patient,
     RiskGroup,
     Scenario,
-    TierScenario,
 )
 from riskcalc.rulebook import DEFAULT_MODEL, Rule, Rulebook, StandingNote, model_ids
 
@@ -307,10 +308,6 @@ def _classification(
         provisional=len(outcome.possible) > 1,
         pending=outcome.pending,
         reason=None,
-        scenarios=[
-            TierScenario(fills=_fills(plan.names, filling), tier=tier)
-            for filling, tier in zip(plan.fillings, outcome.tiers)
-        ],
         **common,
     )
 

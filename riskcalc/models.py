@@ -244,15 +244,6 @@ class ClassificationStatus(StrEnum):
     NOT_CLASSIFIED = "not_classified"
 
 
-class TierScenario(BaseModel):
-    """One way of filling in the pending results, and the tier it leads to."""
-
-    model_config = ConfigDict(frozen=True)
-
-    fills: dict[str, str | float | list[str]]
-    tier: str
-
-
 class Classification(BaseModel):
     """The result of one scheme for one patient: exactly one status, and the reasons with their sources."""
 
@@ -273,7 +264,6 @@ class Classification(BaseModel):
     notes: list[Note]
     assumed: list[str] = Field(description="Inputs not given that the scheme takes as absent, in words.")
     classifications: dict[str, str] = Field(description="Named intermediate classifications the rules set.")
-    scenarios: list[TierScenario] = Field(default_factory=list)
     fired_rules: list[str]
     disclaimer: str
 
