@@ -8,8 +8,6 @@ rule files; this module only combines what the engine reports.
 from __future__ import annotations
 
 import itertools
-from functools import lru_cache
-from pathlib import Path
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any

@@ -19,6 +19,7 @@ worked examples of the framework specification, each with its threshold at x - e
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ import pytest
 import yaml
 
 from riskcalc import Patient, classify, get_rulebook
+from riskcalc.cli import main
 
 CASES_DIR = Path(__file__).resolve().parent / "scheme_cases"
 CASE_KEYS = {"name", "why", "patient", "expect"}
@@ -91,3 +93,25 @@ def test_every_rule_of_a_scheme_fires_in_some_case(model: str) -> None:
 def test_every_tier_of_a_scheme_is_reached_by_some_case(model: str) -> None:
     reached = {case["expect"].get("tier") for case_model, case in CASES if case_model == model}
     assert {tier.id for tier in get_rulebook(model).tiers} <= reached
+
+
+def _flags(patient: dict[str, Any]) -> list[str]:
+    """The case as `riskcalc assess` flags, one per Patient field (genetics comma-separated, yes/no flags)."""
+    flags = []
+    for name, value in patient.items():
+        shown = ",".join(value) if isinstance(value, list) else ("yes" if value is True else str(value))
+        flags += ["--" + name.replace("_", "-"), "no" if value is False else shown]
+    return flags
+
+
+@pytest.mark.parametrize(("model", "case"), CASES, ids=[f"{model}:{case['name']}" for model, case in CASES])
+def test_scheme_case_through_the_command_line(
+    model: str, case: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["assess", *_flags(case["patient"]), "--model", model, "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    expect = case["expect"]
+    assert printed["status"] == expect["status"]
+    assert printed["tier"] == expect.get("tier")
+    assert printed["possible_tiers"] == expect.get("possible_tiers", [])
+    assert printed["pending"] == expect.get("pending", [])
