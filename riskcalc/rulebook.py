@@ -185,6 +185,13 @@ class Rulebook:
     _decisions: dict[tuple[str, frozenset[str]], str] = field(
         init=False, repr=False, compare=False, default_factory=dict
     )
+    # Memo of the tiers of every filling of a provisional case (riskcalc.api), bounded like the two above.
+    outcomes: dict[Any, tuple[list[str], list[str], list[str]]] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
+
+    def remember_outcome(self, key: Any, outcome: tuple[list[str], list[str], list[str]]) -> None:
+        _remember(self.outcomes, key, outcome)
 
     def decide(self, branch: str, signals: frozenset[str]) -> str:
         """The tier the branch's decision list gives these signals (memoised)."""
