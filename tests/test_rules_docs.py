@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import shutil
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
+from riskcalc import Classification
 from riskcalc.rulebook import model_ids
 from tests.conftest import ROOT
 
@@ -52,3 +54,19 @@ def test_the_check_refuses_a_stale_missing_or_extra_page(
         (tmp_path / "rules" / "bfm.md").write_text("# old\n", encoding="utf-8")
     assert script.main(["--check"]) == 1
     assert "docs/rules/ is stale" in capsys.readouterr().err
+
+
+def test_the_schemes_page_example_runs_and_says_what_it_returns() -> None:
+    page = (ROOT / "docs" / "schemes.md").read_text(encoding="utf-8")
+    (block,) = re.findall(r"```python\n(.*?)```", page, flags=re.S)
+    names: dict[str, object] = {}
+    exec(compile(block, "docs/schemes.md", "exec"), names)
+    result = names["c"]
+    assert isinstance(result, Classification)
+    assert (result.status, result.tier, result.possible_tiers, result.provisional, result.pending) == (
+        "classified",
+        "hr",
+        ["hr", "vhr"],
+        True,
+        ["mrd_eoc_percent"],
+    )
