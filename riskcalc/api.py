@@ -16,19 +16,28 @@ from riskcalc.engine import EngineError, RuleEngine, engine_for
 from riskcalc.models import (
     Assessment,
     Branch,
+    Classification,
+    ClassificationStatus,
     Finding,
+    ModelInfo,
+    ModelTier,
     NciRisk,
     Note,
     Patient,
     RiskGroup,
     Scenario,
 )
-from riskcalc.rulebook import DEFAULT_MODEL, Rule, Rulebook, StandingNote, load_rulebook
+from riskcalc.rulebook import DEFAULT_MODEL, Rule, Rulebook, StandingNote, model_ids
+
+# The classification the illustrative contract reports as Assessment.nci_risk (declared in its model.yaml).
+_ASSESSMENT_CLASSIFICATION = "nci_risk"
+_GROUPS = {group.value: group for group in RiskGroup}
+_BRANCHES = {branch.value: branch for branch in Branch}
 
 
 def get_engine(model: str = DEFAULT_MODEL) -> RuleEngine:
     """The shared engine of a model (loaded and checked on first use)."""
-    return engine_for(load_rulebook, model)
+    return engine_for(model)
 
 
 def get_rulebook(model: str = DEFAULT_MODEL) -> Rulebook:
@@ -48,30 +57,39 @@ def _fact(patient: Patient, fills: dict[str, Any] | None = None) -> dict[str, An
     return fact
 
 
-def _branch(rules: list[Rule]) -> Branch:
+def _branch(rules: list[Rule]) -> str:
     branches = {rule.selects_branch for rule in rules if rule.selects_branch}
     if len(branches) != 1:
         raise EngineError(f"expected exactly one branch rule to fire, got {sorted(branches) or 'none'}")
     return branches.pop()
 
 
-def _nci_risk(rules: list[Rule]) -> NciRisk | None:
-    values = {rule.nci_risk for rule in rules if rule.nci_risk}
-    if len(values) > 1:
-        raise EngineError(f"contradictory NCI risk from rules {[rule.id for rule in rules if rule.nci_risk]}")
-    return values.pop() if values else None
+def _classifications(rules: list[Rule]) -> dict[str, str]:
+    """The named classifications the fired rules set; two rules setting one name differently is a fault."""
+    found: dict[str, str] = {}
+    for rule in rules:
+        for name, value in rule.classifies.items():
+            if found.setdefault(name, value) != value:
+                setting = [r.id for r in rules if name in r.classifies]
+                raise EngineError(f"contradictory {name} from rules {setting}")
+    return found
 
 
-def _notes(rules: list[Rule], rulebook: Rulebook) -> list[Rule | StandingNote]:
-    """The notes whose rules fired, then the model's standing notes."""
-    return [*(rule for rule in rules if rule.kind == "note"), *rulebook.standing_notes]
+def _notes(rules: list[Rule], rulebook: Rulebook) -> list[Note]:
+    """The notes whose rules fired, then the model's standing notes (each built once, at load)."""
+    fired: list[Rule | StandingNote] = [rule for rule in rules if rule.kind == "note"]
+    return [item.note for item in (*fired, *rulebook.standing_notes) if item.note is not None]
 
 
-def _pending_that_matters(names: list[str], fillings: list[tuple[Any, ...]], groups: list[RiskGroup]) -> list[str]:
+def _findings(rules: list[Rule], rulebook: Rulebook) -> list[Finding]:
+    return [rule.finding for rule in rulebook.ordered_findings(rules) if rule.finding is not None]
+
+
+def _pending_that_matters(names: list[str], fillings: list[tuple[Any, ...]], groups: list[str]) -> list[str]:
     """A pending input matters when changing it alone, all else filled the same way, changes the group."""
     matters = []
     for index, name in enumerate(names):
-        by_rest: dict[tuple[Any, ...], set[RiskGroup]] = {}
+        by_rest: dict[tuple[Any, ...], set[str]] = {}
         for filling, group in zip(fillings, groups):
             rest = filling[:index] + filling[index + 1 :]
             by_rest.setdefault(rest, set()).add(group)
@@ -106,47 +124,8 @@ def _filling_signals(
     return [known | signals for signals in probe_signals]
 
 
-# Findings and notes are immutable and depend only on their rule, so each is built once per process and shared
-# by every assessment that reports it. The caches are keyed by the rule object's identity: hashing a rule by
-# value walks its condition tree and citations, which costs more than building the finding. Each entry keeps
-# its rule alive, so an identity is never reused for another rule.
-_findings: dict[int, tuple[Rule, Finding]] = {}
-_notes_built: dict[int, tuple[Rule | StandingNote, Note]] = {}
-
-
-def _finding(rule: Rule) -> Finding:
-    entry = _findings.get(id(rule))
-    if entry is None:
-        finding = Finding(
-            rule_id=rule.id,
-            factor=rule.factor,
-            direction=rule.direction,
-            text=rule.text,
-            citations=rule.citations,
-            evidence=rule.evidence,
-            evidence_note=rule.evidence_note,
-        )
-        entry = _findings[id(rule)] = (rule, finding)
-    return entry[1]
-
-
-def _note(note: Rule | StandingNote) -> Note:
-    entry = _notes_built.get(id(note))
-    if entry is None:
-        built = Note(
-            rule_id=note.id,
-            text=note.text,
-            citations=note.citations,
-            evidence=note.evidence,
-            evidence_note=note.evidence_note,
-        )
-        entry = _notes_built[id(note)] = (note, built)
-    return entry[1]
-
-
-def _scenario(names: list[str], filling: tuple[Any, ...], group: RiskGroup) -> Scenario:
-    fills = {name: list(value) if isinstance(value, tuple) else value for name, value in zip(names, filling)}
-    return Scenario(fills=fills, group=group)
+def _fills(names: list[str], filling: tuple[Any, ...]) -> dict[str, Any]:
+    return {name: list(value) if isinstance(value, tuple) else value for name, value in zip(names, filling)}
 
 
 @dataclass
@@ -159,46 +138,104 @@ class _Plan:
     probes: list[dict[str, Any]]
 
 
-def _plan(rulebook: Rulebook, patient: Patient) -> _Plan:
+def _inside(rulebook: Rulebook, patient: Patient) -> bool:
+    return rulebook.age_from <= patient.age_years < rulebook.age_below
+
+
+def _plan(rulebook: Rulebook, patient: Patient, caller: str = "assess") -> _Plan:
     if not isinstance(patient, Patient):
-        raise TypeError(f"assess() takes a Patient, not {type(patient).__name__}")
+        raise TypeError(f"{caller}() takes a Patient, not {type(patient).__name__}")
+    if not _inside(rulebook, patient):  # outside the population no tier is computed, so nothing is pending
+        return _Plan(patient, [], [], [])
     names = [name for name in rulebook.pending if _is_missing(getattr(patient, name))]
     fillings = list(itertools.product(*(rulebook.pending[name] for name in names))) if names else []
     probes = _probes(rulebook, names, fillings) if fillings else []
     return _Plan(patient, names, fillings, probes)
 
 
+@dataclass
+class _Outcome:
+    """What the engine's answers mean for one patient: the rules that fired and the tier of every filling."""
+
+    known_rules: list[Rule]
+    branch: str
+    tiers: list[str]
+    possible: list[str]
+    pending: list[str]
+
+
+def _outcome(
+    rulebook: Rulebook, plan: _Plan, fired: frozenset[str], known_rules: list[Rule], probe_fired: list[frozenset[str]]
+) -> _Outcome:
+    names, fillings = plan.names, plan.fillings
+    branch = _branch(known_rules)
+    known = rulebook.signals(fired)
+    if not fillings:
+        tier = rulebook.decide(branch, known)
+        return _Outcome(known_rules, branch, [tier], [tier], [])
+    probe_signals = [rulebook.signals(ids) for ids in probe_fired]
+    # The tiers of the fillings follow from the branch, the known signals and what each probe raised, so
+    # patients that agree on these share them (a batch repeats a few thousand combinations; AALL1731 with six
+    # inputs pending has 648 fillings to walk).
+    key = (branch, known, tuple(names), tuple(probe_signals))
+    found = rulebook.outcomes.get(key)
+    if found is None:
+        signal_sets = _filling_signals(rulebook, names, fillings, plan.probes, probe_signals, known)
+        tiers = [rulebook.decide(branch, signals) for signals in signal_sets]
+        possible = sorted(set(tiers), key=rulebook.tier_rank)
+        found = (tiers, possible, _pending_that_matters(names, fillings, tiers))
+        rulebook.remember_outcome(key, found)
+    tiers, possible, pending = found
+    return _Outcome(known_rules, branch, list(tiers), list(possible), list(pending))
+
+
 def _assessment(
     rulebook: Rulebook, plan: _Plan, fired: frozenset[str], probe_fired: list[frozenset[str]]
 ) -> Assessment:
-    names, fillings = plan.names, plan.fillings
     known_rules = [rule for rule in rulebook.rules if rule.id in fired]
-    branch = _branch(known_rules)
-    known = rulebook.signals(fired)
-    if fillings:
-        probe_signals = [rulebook.signals(ids) for ids in probe_fired]
-        signal_sets = _filling_signals(rulebook, names, fillings, plan.probes, probe_signals, known)
-        groups = [rulebook.decide(branch, signals) for signals in signal_sets]
-    else:
-        groups = [rulebook.decide(branch, known)]
-    possible = sorted(set(groups), key=lambda group: group.rank)
-
+    outcome = _outcome(rulebook, plan, fired, known_rules, probe_fired)
+    groups = [_GROUPS[tier] for tier in outcome.tiers]
+    possible = [_GROUPS[tier] for tier in outcome.possible]
+    nci = _classifications(known_rules).get(_ASSESSMENT_CLASSIFICATION)
     return Assessment(
         patient=plan.patient,
         group=possible[0],
         possible_groups=possible,
         provisional=len(possible) > 1,
-        pending=_pending_that_matters(names, fillings, groups) if fillings else [],
-        branch=branch,
-        nci_risk=_nci_risk(known_rules),
-        findings=[_finding(rule) for rule in rulebook.ordered_findings(known_rules)],
-        notes=[_note(note) for note in _notes(known_rules, rulebook)],
-        scenarios=[_scenario(names, filling, group) for filling, group in zip(fillings, groups)],
+        pending=outcome.pending,
+        branch=_BRANCHES[outcome.branch],
+        nci_risk=NciRisk(nci) if nci else None,
+        findings=_findings(known_rules, rulebook),
+        notes=_notes(known_rules, rulebook),
+        scenarios=[
+            Scenario(fills=_fills(plan.names, filling), group=group) for filling, group in zip(plan.fillings, groups)
+        ],
         fired_rules=[rule.id for rule in known_rules],
         model_id=rulebook.model_id,
         model_version=rulebook.version,
         disclaimer=rulebook.disclaimer,
     )
+
+
+def _evaluate(engine: RuleEngine, plans: list[_Plan]) -> list[tuple[frozenset[str], list[frozenset[str]]]]:
+    """One engine call for every patient and probe: per patient, the rules fired on it and on its probes."""
+    cases = [_fact(plan.patient) for plan in plans]
+    probes = [_fact(plan.patient, probe) for plan in plans for probe in plan.probes]
+    fired = engine.evaluate(cases, probes)
+    results = []
+    offset = len(plans)
+    for index, plan in enumerate(plans):
+        results.append((fired[index], fired[offset : offset + len(plan.probes)]))
+        offset += len(plan.probes)
+    return results
+
+
+def _check_assessable(rulebook: Rulebook) -> None:
+    if [tier.id for tier in rulebook.tiers] != [group.value for group in RiskGroup]:
+        raise ValueError(
+            f"model {rulebook.model_id!r} has its own tiers; assess() reports the illustrative groups, "
+            "use classify() for it"
+        )
 
 
 def assess(patient: Patient, *, model: str = DEFAULT_MODEL) -> Assessment:
@@ -214,19 +251,119 @@ def assess_many(patients: Sequence[Patient], *, model: str = DEFAULT_MODEL) -> l
     """
     engine = get_engine(model)
     rulebook = engine.rulebook
+    _check_assessable(rulebook)
     plans = [_plan(rulebook, patient) for patient in patients]
-    cases = [_fact(plan.patient) for plan in plans]
-    probes = [_fact(plan.patient, probe) for plan in plans for probe in plan.probes]
-    fired = engine.evaluate(cases, probes)
-    results = []
-    offset = len(plans)
-    for index, plan in enumerate(plans):
-        results.append(_assessment(rulebook, plan, fired[index], fired[offset : offset + len(plan.probes)]))
-        offset += len(plan.probes)
-    return results
+    return [
+        _assessment(rulebook, plan, fired, probe_fired)
+        for plan, (fired, probe_fired) in zip(plans, _evaluate(engine, plans))
+    ]
 
 
 def what_if(patient: Patient, *, model: str = DEFAULT_MODEL, **changes: Any) -> Assessment:
     """Assess the same patient with some inputs changed; the changed patient is validated like any other."""
     changed = Patient.model_validate({**patient.model_dump(), **changes})
     return assess(changed, model=model)
+
+
+# ---- every scheme: classify() ------------------------------------------------------------------------------
+
+
+def _assumed(rulebook: Rulebook, patient: Patient) -> list[str]:
+    return [item.text for item in rulebook.assumed_absent if _is_missing(getattr(patient, item.field))]
+
+
+def _classification(
+    rulebook: Rulebook, plan: _Plan, fired: frozenset[str], probe_fired: list[frozenset[str]]
+) -> Classification:
+    known_rules = [rule for rule in rulebook.rules if rule.id in fired]
+    common: dict[str, Any] = {
+        "patient": plan.patient,
+        "model_id": rulebook.model_id,
+        "model_version": rulebook.version,
+        "model_title": rulebook.title,
+        "findings": _findings(known_rules, rulebook),
+        "notes": _notes(known_rules, rulebook),
+        "assumed": _assumed(rulebook, plan.patient),
+        "classifications": _classifications(known_rules),
+        "fired_rules": [rule.id for rule in known_rules],
+        "disclaimer": rulebook.disclaimer,
+    }
+    # A status rule (outside the population first, then sent elsewhere) decides before any tier.
+    for status in (ClassificationStatus.NOT_APPLICABLE, ClassificationStatus.NOT_CLASSIFIED):
+        deciding = [rule for rule in known_rules if rule.status == status.value]
+        if deciding:
+            return Classification(
+                status=status,
+                tier=None,
+                tier_name=None,
+                possible_tiers=[],
+                provisional=False,
+                pending=[],
+                reason=" ".join(rule.text for rule in deciding),
+                **common,
+            )
+    if not _inside(rulebook, plan.patient):
+        raise EngineError(f"age {plan.patient.age_years} is outside {rulebook.model_id}, but no status rule fired")
+    outcome = _outcome(rulebook, plan, fired, known_rules, probe_fired)
+    floor = outcome.possible[0]
+    return Classification(
+        status=ClassificationStatus.CLASSIFIED,
+        tier=floor,
+        tier_name=rulebook.tier(floor).name,
+        possible_tiers=outcome.possible,
+        provisional=len(outcome.possible) > 1,
+        pending=outcome.pending,
+        reason=None,
+        **common,
+    )
+
+
+def classify_many(patients: Sequence[Patient], *, model: str = DEFAULT_MODEL) -> list[Classification]:
+    """Classify several patients under one scheme in one engine evaluation."""
+    engine = get_engine(model)
+    rulebook = engine.rulebook
+    plans = [_plan(rulebook, patient, "classify") for patient in patients]
+    return [
+        _classification(rulebook, plan, fired, probe_fired)
+        for plan, (fired, probe_fired) in zip(plans, _evaluate(engine, plans))
+    ]
+
+
+def classify(patient: Patient, *, model: str = DEFAULT_MODEL) -> Classification:
+    """One patient under one scheme: classified (a tier, or the tiers still possible), not applicable, or not
+    classified, each with its cited reasons."""
+    return classify_many([patient], model=model)[0]
+
+
+def classify_all(patient: Patient) -> list[Classification]:
+    """One patient under every scheme, in the order of `models()`."""
+    return [classify(patient, model=info.id) for info in models()]
+
+
+def models() -> list[ModelInfo]:
+    """Every scheme under the rules folder: the default (illustrative) model first, then by id."""
+    ids = model_ids()
+    ordered = (
+        [DEFAULT_MODEL, *(model_id for model_id in ids if model_id != DEFAULT_MODEL)] if DEFAULT_MODEL in ids else ids
+    )
+    return [model_info(model_id) for model_id in ordered]
+
+
+def model_info(model: str = DEFAULT_MODEL) -> ModelInfo:
+    book = get_rulebook(model)
+    return ModelInfo(
+        id=book.model_id,
+        version=book.version,
+        title=book.title,
+        era=book.era,
+        source=book.source,
+        lineage=book.lineage,
+        population=book.population_text,
+        age_from=book.age_from,
+        age_below=book.age_below,
+        tiers=[tier.id for tier in book.tiers],
+        tier_details=[ModelTier(id=t.id, name=t.name, colour=t.colour, ladder=t.ladder) for t in book.tiers],
+        inputs=list(book.inputs),
+        pending=list(book.pending),
+        notes=[note.note for note in book.standing_notes if note.note is not None],
+    )

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
-from riskcalc.api import assess, assess_many, get_rulebook
+from riskcalc.api import assess, assess_many, classify, classify_many, get_rulebook
 from riskcalc.engine import EngineError
-from riskcalc.explain import headline
-from riskcalc.models import Assessment, Patient
+from riskcalc.explain import classification_cell, headline
+from riskcalc.models import Assessment, Classification, Patient
 from riskcalc.units import ALIASES, InputError, patient_from
 
 PASS_THROUGH = ("id", "case_id", "label", "comment")
@@ -46,6 +46,9 @@ RESULT_COLUMNS = (
     "disclaimer",
     "error",
 )
+# With --model or --all-models: these columns once per scheme, named '<model id>_<column>', then these two.
+SCHEME_COLUMNS = ("result", "status", "tier", "possible_tiers", "pending", "fired_rules", "model_version")
+SCHEME_SHARED = ("disclaimer", "error")
 CHUNK = 1000  # rows per engine evaluation: memory stays flat, firings are shared across the chunk
 _LONE_CR = re.compile(r"(?<=\r)(?!\n)")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -246,6 +249,53 @@ def assess_rows(parsed: list[tuple[Patient | None, str | None]]) -> list[tuple[A
     return [(next(assessments), None) if patient is not None else (None, error) for patient, error in parsed]
 
 
+Classified = dict[str, Classification]
+
+
+def classify_rows(
+    parsed: list[tuple[Patient | None, str | None]], schemes: Sequence[str]
+) -> list[tuple[Classified | None, str | None]]:
+    """Classify a chunk of parsed rows under each scheme, one engine evaluation per scheme, keeping each row's
+    place and error; if the engine refuses a chunk, its rows are classified one by one (as assess_rows)."""
+    patients = [patient for patient, _ in parsed if patient is not None]
+    per_scheme: dict[str, list[Classification]] = {}
+    for scheme in schemes:
+        try:
+            per_scheme[scheme] = classify_many(patients, model=scheme)
+        except EngineError:
+            per_scheme[scheme] = [classify(patient, model=scheme) for patient in patients]
+    results: list[tuple[Classified | None, str | None]] = []
+    index = 0
+    for patient, error in parsed:
+        if patient is None:
+            results.append((None, error))
+            continue
+        results.append(({scheme: per_scheme[scheme][index] for scheme in schemes}, None))
+        index += 1
+    return results
+
+
+def scheme_fields(schemes: Sequence[str], results: Classified | None, error: str | None) -> dict[str, Any]:
+    """The result columns of one row under several schemes; a failed row keeps every scheme's disclaimer."""
+    cells: dict[str, Any] = {}
+    for scheme in schemes:
+        result = results[scheme] if results else None
+        cells.update(
+            {
+                f"{scheme}_result": classification_cell(result) if result else "",
+                f"{scheme}_status": result.status.value if result else "",
+                f"{scheme}_tier": (result.tier or "") if result else "",
+                f"{scheme}_possible_tiers": ",".join(result.possible_tiers) if result else "",
+                f"{scheme}_pending": ",".join(result.pending) if result else "",
+                f"{scheme}_fired_rules": ",".join(result.fired_rules) if result else "",
+                f"{scheme}_model_version": f"{scheme} {result.model_version}" if result else "",
+            }
+        )
+    cells["disclaimer"] = " | ".join(dict.fromkeys(get_rulebook(scheme).disclaimer for scheme in schemes))
+    cells["error"] = error or ""
+    return cells
+
+
 class _Progress:
     """A one-line progress counter on a terminal; silent otherwise."""
 
@@ -276,9 +326,15 @@ def _count_lines(path: Path) -> int | None:
 
 
 def run_batch(
-    source: Path, target: Path, fmt_in: str | None = None, fmt_out: str | None = None, progress: bool | None = None
+    source: Path,
+    target: Path,
+    fmt_in: str | None = None,
+    fmt_out: str | None = None,
+    progress: bool | None = None,
+    schemes: Sequence[str] = (),
 ) -> BatchSummary:
-    """Assess every row of `source` into `target`; raise BatchFileError if the file as a whole is unusable."""
+    """Assess every row of `source` into `target` (with `schemes`: classify it under each of them instead);
+    raise BatchFileError if the file as a whole is unusable."""
     fmt_in = file_format(source, fmt_in)
     fmt_out = file_format(target, fmt_out) if fmt_out or target.suffix else fmt_in
     show = sys.stderr.isatty() if progress is None else progress
@@ -304,14 +360,16 @@ def run_batch(
                 columns = [name for name in columns if name not in IGNORED]
             else:
                 columns, rows = [*Patient.model_fields, *ALIASES, *PASS_THROUGH], read_jsonl(lines)
-            writer = _Writer(out, fmt_out, columns)
+            writer = _Writer(out, fmt_out, columns, tuple(schemes))
             chunk: list[tuple[int, dict[str, Any], tuple[Patient | None, str | None]]] = []
 
             def flush() -> None:
                 # Rows are assessed CHUNK at a time (far fewer rule firings) and written in their order.
-                for (line, row, _), (assessment, row_error) in zip(
-                    chunk, assess_rows([parsed for _, _, parsed in chunk])
-                ):
+                parsed = [parsed for _, _, parsed in chunk]
+                done: Sequence[tuple[Assessment | Classified | None, str | None]] = (
+                    classify_rows(parsed, schemes) if schemes else assess_rows(parsed)
+                )
+                for (line, row, _), (assessment, row_error) in zip(chunk, done):
                     summary.rows += 1
                     if assessment is None:
                         summary.failed += 1
@@ -343,15 +401,25 @@ def run_batch(
 class _Writer:
     """Writes one output record per input row, in the output format."""
 
-    def __init__(self, out: TextIO, fmt: str, input_columns: list[str]) -> None:
-        self.out, self.fmt = out, fmt
+    def __init__(self, out: TextIO, fmt: str, input_columns: list[str], schemes: tuple[str, ...] = ()) -> None:
+        self.out, self.fmt, self.schemes = out, fmt, schemes
+        self.result_columns: tuple[str, ...] = (
+            (*(f"{scheme}_{column}" for scheme in schemes for column in SCHEME_COLUMNS), *SCHEME_SHARED)
+            if schemes
+            else RESULT_COLUMNS
+        )
         if fmt == "csv":
             self.csv = csv.DictWriter(
-                out, fieldnames=["line", *input_columns, *RESULT_COLUMNS], restval="", extrasaction="ignore"
+                out, fieldnames=["line", *input_columns, *self.result_columns], restval="", extrasaction="ignore"
             )
             self.csv.writeheader()
 
-    def write(self, line: int, row: dict[str, Any], assessment: Assessment | None, error: str | None) -> None:
+    def write(
+        self, line: int, row: dict[str, Any], assessment: Assessment | Classified | None, error: str | None
+    ) -> None:
+        if isinstance(assessment, dict) or (assessment is None and self.schemes):
+            self._write_schemes(line, row, assessment, error)
+            return
         if self.fmt == "jsonl":
             record = {
                 "line": line,
@@ -367,6 +435,29 @@ class _Writer:
             name: safe_cell(_flat(value)) for name, value in row.items() if name not in RESULT_COLUMNS
         }
         cells.update(result_fields(assessment, error))
+        cells["error"] = safe_cell(cells["error"])
+        self.csv.writerow({"line": line, **cells})
+
+    def _write_schemes(self, line: int, row: dict[str, Any], results: Classified | None, error: str | None) -> None:
+        if self.fmt == "jsonl":
+            record = {
+                "line": line,
+                "input": row,
+                "results": {scheme: classification_cell(result) for scheme, result in results.items()}
+                if results
+                else None,
+                "classifications": {scheme: result.model_dump(mode="json") for scheme, result in results.items()}
+                if results
+                else None,
+                "disclaimer": scheme_fields(self.schemes, None, None)["disclaimer"],
+                "error": error,
+            }
+            self.out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            return
+        cells: dict[str, Any] = {
+            name: safe_cell(_flat(value)) for name, value in row.items() if name not in self.result_columns
+        }
+        cells.update(scheme_fields(self.schemes, results, error))
         cells["error"] = safe_cell(cells["error"])
         self.csv.writerow({"line": line, **cells})
 

@@ -39,7 +39,7 @@ from typing import Any
 from durable import engine as durable_engine
 
 from riskcalc.conditions import atoms, to_durable
-from riskcalc.rulebook import Rule, Rulebook, RulebookError
+from riskcalc.rulebook import Rule, Rulebook, RulebookError, load_rulebook
 
 SENTINEL = "__sentinel__"
 _DISCRIMINATOR = {"kind": "patient"}
@@ -239,23 +239,38 @@ class RuleEngine:
         return RulebookError(self.rulebook.files[0], f"durable_rules rejects the rulebook: {error}")
 
     def _check_branches_cover_every_age(self) -> None:
-        """Start-up self-check: at every age cut-off of the branches, and on both sides of it, exactly one
-        branch rule fires. A gap or an overlap between branches is a rulebook fault, found before any patient."""
-        branch_rules = [rule for rule in self.rulebook.rules if rule.selects_branch]
-        cutoffs = {float(atom.value) for rule in branch_rules for atom in atoms(rule.condition)}
-        candidates = {0.0, math.nextafter(120.0, 0.0)}
-        for cutoff in cutoffs:
+        """Start-up self-check: at every age cut-off of the branch and status rules, and on both sides of it,
+        exactly one branch rule fires inside the model's population (model.yaml), and outside it none does
+        while a status rule says why the model does not apply. A gap or an overlap is a rulebook fault, found
+        before any patient."""
+        book = self.rulebook
+        branch_rules = [rule for rule in book.rules if rule.selects_branch]
+        outside_rules = [rule for rule in book.rules if rule.status == "not_applicable"]
+        cutoffs = {
+            float(atom.value)
+            for rule in branch_rules + outside_rules
+            for atom in atoms(rule.condition)
+            if atom.field == "age_years"
+        }
+        candidates = {0.0, math.nextafter(120.0, 0.0), book.age_from, math.nextafter(book.age_below, 0.0)}
+        for cutoff in cutoffs | {book.age_from, book.age_below}:
             candidates |= {math.nextafter(cutoff, -math.inf), cutoff, math.nextafter(cutoff, math.inf)}
         ages = sorted(age for age in candidates if 0.0 <= age < 120.0)
         fired = self.evaluate([{"age_years": age, "wbc_10e9_per_l": 1.0, "genetics": []} for age in ages])
+        where = branch_rules[0].source if branch_rules else book.files[0]
         for age, rule_ids in zip(ages, fired):
             chosen = sorted(rule.id for rule in branch_rules if rule.id in rule_ids)
-            if len(chosen) != 1:
+            inside = book.age_from <= age < book.age_below
+            if inside and len(chosen) != 1:
                 raise RulebookError(
-                    branch_rules[0].source if branch_rules else self.rulebook.files[0],
+                    where,
                     f"at age {age!r} {len(chosen)} branches apply ({', '.join(chosen) or 'none'}); "
                     "the branches must cover every age exactly once",
                 )
+            if not inside and chosen:
+                raise RulebookError(where, f"at age {age!r}, outside the population, branch {chosen[0]} applies")
+            if not inside and not any(rule.id in rule_ids for rule in outside_rules):
+                raise RulebookError(where, f"at age {age!r}, outside the population, no not_applicable rule says why")
 
     def evaluate(self, facts: Sequence[dict[str, Any]], probes: Sequence[dict[str, Any]] = ()) -> list[frozenset[str]]:
         """Assert the case facts and probe facts, in one fresh session per _MAX_FACTS facts; return, per fact
@@ -320,9 +335,9 @@ _engines: dict[str, RuleEngine] = {}
 _engines_lock = threading.Lock()
 
 
-def engine_for(rulebook_loader: Any, model_id: str) -> RuleEngine:
+def engine_for(model_id: str) -> RuleEngine:
     """The process-wide engine of one model, built on first use (reruns and threads share it)."""
     with _engines_lock:
         if model_id not in _engines:
-            _engines[model_id] = RuleEngine(rulebook_loader(model_id))
+            _engines[model_id] = RuleEngine(load_rulebook(model_id))
         return _engines[model_id]

@@ -13,7 +13,17 @@ from functools import lru_cache
 
 from riskcalc.api import get_rulebook
 from riskcalc.conditions import fields_of
-from riskcalc.models import Assessment, Citation, Direction, EvidenceStatus, RiskGroup
+from riskcalc.models import (
+    Assessment,
+    Citation,
+    Classification,
+    ClassificationStatus,
+    Direction,
+    EvidenceStatus,
+    Finding,
+    Note,
+    RiskGroup,
+)
 
 _ARROW = {Direction.UNFAVORABLE: "[+] raises", Direction.FAVORABLE: "[-] lowers", Direction.NEUTRAL: "[=] neutral"}
 
@@ -156,4 +166,65 @@ def to_text(assessment: Assessment) -> str:
             lines.append(_wrap(f"Sources: {_cite(note.citations)}", "    "))
     lines.append("")
     lines.append(f"Model: {assessment.model_id} {assessment.model_version}")
+    return "\n".join(lines)
+
+
+# ---- a scheme's classification (riskcalc.classify) ------------------------------------------------------
+
+
+def tier_names(result: Classification) -> list[str]:
+    """The possible tiers in the source's words, one entry per ladder when they span two ('A or B')."""
+    book = get_rulebook(result.model_id)
+    by_ladder: dict[str | None, list[str]] = {}
+    for tier in result.possible_tiers:
+        info = book.tier(tier)
+        by_ladder.setdefault(info.ladder, []).append(info.name)
+    if len(by_ladder) == 1:
+        return [join_words(next(iter(by_ladder.values())), "or")]
+    return [f"{join_words(names, 'or')} ({ladder} ladder)" for ladder, names in by_ladder.items()]
+
+
+def classification_cell(result: Classification) -> str:
+    """One line for a table cell: 'High risk', 'Provisional: A or B (waiting for ...)', 'Not applicable (why)'.
+
+    A provisional result is its range, never one tier; a result without a tier says why."""
+    if result.status == ClassificationStatus.NOT_APPLICABLE:
+        return f"Not applicable ({result.reason})"
+    if result.status == ClassificationStatus.NOT_CLASSIFIED:
+        return f"Not classified ({result.reason})"
+    names = tier_names(result)
+    if not result.provisional:
+        return names[0]
+    waiting = join_words([input_words(field, result.model_id) for field in result.pending], "and")
+    return f"Provisional: {' | '.join(names)} (waiting for {waiting})"
+
+
+def _explained(item: Finding | Note, head: str) -> list[str]:
+    lines = [head, _wrap(item.text, "    ")]
+    if item.evidence_note:  # what exactly is unconfirmed travels with the sentence
+        lines.append(_wrap(f"Evidence {item.evidence.value}: {item.evidence_note}", "    "))
+    lines.append(_wrap(f"Sources: {_cite(item.citations)}", "    "))
+    return lines
+
+
+def classification_text(result: Classification) -> str:
+    """A scheme's result for the terminal: title, the cell, the disclaimer, then findings, flags and notes."""
+    lines = [f"{result.model_title} [{result.model_id}]", classification_cell(result)]
+    lines += [_wrap(result.disclaimer, ""), ""]
+    if result.classifications:
+        lines.append("Also: " + ", ".join(f"{name} = {value}" for name, value in result.classifications.items()))
+    if result.pending:
+        lines.append(f"Pending: {', '.join(result.pending)}")
+    for text in result.assumed:
+        lines.append(f"Assumed: {text}")
+    lines.append("")
+    lines.append("Findings:")
+    for finding in result.findings:
+        head = f"- {finding.factor} ({_ARROW[finding.direction]}){_evidence(finding.evidence)} [{finding.rule_id}]"
+        lines += _explained(finding, head)
+    if result.notes:
+        lines += ["", "Notes:"]
+        for note in result.notes:
+            lines += _explained(note, f"- [{note.rule_id}]{_evidence(note.evidence)}")
+    lines += ["", f"Model: {result.model_id} {result.model_version}"]
     return "\n".join(lines)

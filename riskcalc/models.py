@@ -62,7 +62,16 @@ class GeneticCode(StrEnum):
     ZNF384_R = "znf384_r"
     MEF2D_R = "mef2d_r"
     IKZF1PLUS = "ikzf1plus"
+    TRISOMY_4_10 = "trisomy_4_10"
     B_OTHER = "b_other"
+
+
+class SteroidPretreatment(StrEnum):
+    """Corticosteroid given before diagnosis, in the windows the COG tables print (their meaning: rules/)."""
+
+    NONE = "none"
+    LE_24H = "le_24h"
+    GT_24H = "gt_24h"
 
 
 class Direction(StrEnum):
@@ -130,6 +139,17 @@ class Patient(BaseModel):
     mrd_eoc_percent: Percent | None = Field(
         default=None,
         description="End-of-consolidation marrow MRD, in percent (0.01 % = 10^-4). None means not measured.",
+    )
+    steroid_pretreatment: SteroidPretreatment | None = Field(
+        default=None,
+        description="Corticosteroid before diagnosis: 'none' (none within one month), 'le_24h' (some within the "
+        "month, but not more than 24 hours of it within the 2 weeks before diagnosis), 'gt_24h' (more than 24 "
+        "hours within those 2 weeks). None means not known.",
+    )
+    down_syndrome: bool | None = Field(
+        default=None,
+        strict=True,
+        description="Down syndrome (constitutional trisomy 21). None means not given.",
     )
 
     @field_validator("genetics")
@@ -214,3 +234,65 @@ class Assessment(BaseModel):
     model_id: str
     model_version: str
     disclaimer: str
+
+
+class ClassificationStatus(StrEnum):
+    """What a scheme says about a case: a tier, outside its population, or sent elsewhere by its source."""
+
+    CLASSIFIED = "classified"
+    NOT_APPLICABLE = "not_applicable"
+    NOT_CLASSIFIED = "not_classified"
+
+
+class Classification(BaseModel):
+    """The result of one scheme for one patient: exactly one status, and the reasons with their sources."""
+
+    model_config = ConfigDict(frozen=True)
+
+    patient: Patient
+    model_id: str
+    model_version: str
+    model_title: str
+    status: ClassificationStatus
+    tier: str | None = Field(description="The tier; the lowest possible one while provisional; None unless classified.")
+    tier_name: str | None = Field(description="The source's name of the tier.")
+    possible_tiers: list[str] = Field(description="Tiers reachable once pending results arrive, in the model's order.")
+    provisional: bool = Field(description="True when more than one tier is still possible.")
+    pending: list[str] = Field(description="Pending Patient fields whose result can still change the tier.")
+    reason: str | None = Field(description="Why the scheme gives no tier (not applicable / not classified).")
+    findings: list[Finding]
+    notes: list[Note]
+    assumed: list[str] = Field(description="Inputs not given that the scheme takes as absent, in words.")
+    classifications: dict[str, str] = Field(description="Named intermediate classifications the rules set.")
+    fired_rules: list[str]
+    disclaimer: str
+
+
+class ModelTier(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name: str
+    colour: str
+    ladder: str | None = None
+
+
+class ModelInfo(BaseModel):
+    """What a scheme is: its id, title, era, source, population, tiers (lowest first) and inputs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    version: str
+    title: str
+    era: str
+    source: str
+    lineage: str
+    population: str
+    age_from: float
+    age_below: float
+    tiers: list[str] = Field(description="Tier ids, lowest risk first.")
+    tier_details: list[ModelTier]
+    inputs: list[str]
+    pending: list[str]
+    notes: list[Note]

@@ -1,163 +1,66 @@
-"""Read a model's rule files from rules/ and check them strictly before anything is evaluated.
+"""The checked rulebook of one model: its rule files compiled and checked against each other.
 
 Layout: ``rules/references.yaml`` (shared bibliography) and one folder per model, ``rules/<model id>/``,
-holding ``model.yaml`` (id, version, branches with their grouping, pending representatives) and any number
-of rule files (``*.yaml``). Any fault stops the load with a `RulebookError` naming the file and the rule.
-No durable_rules import here: this module only reads and checks data.
+holding ``model.yaml`` (id, title, era, source, population, tiers, inputs, branches with their grouping,
+pending representatives) and any number of rule files (``*.yaml``). `riskcalc.rulefiles` reads each file;
+this module compiles the rules and checks what no single file can show. Any fault stops the load with a
+`RulebookError` naming the file and the rule. No durable_rules import here.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
-from riskcalc.conditions import AllOf, Condition, ConditionError, fields_of, parse_condition
-from riskcalc.models import (
-    Branch,
-    Citation,
-    Direction,
-    EvidenceStatus,
-    GeneticCode,
-    NciRisk,
-    Patient,
-    RiskGroup,
+from riskcalc.conditions import AllOf, Condition, ConditionError, atoms, fields_of, parse_condition
+from riskcalc.models import Citation, Direction, EvidenceStatus, Finding, GeneticCode, Note, Patient
+from riskcalc.rulefiles import (
+    RULES_DIR_ENV,
+    FindingSpec,
+    ModelSpec,
+    NoteSpec,
+    ReferenceSpec,
+    RulebookError,
+    Shown,
+    StandingNoteSpec,
+    load_references,
+    model_ids,
+    read_model_file,
+    read_rule_file,
+    rules_root,
+    shown_path,
 )
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "RULES_DIR_ENV",
+    "GroupingPath",
+    "Rule",
+    "Rulebook",
+    "RulebookError",
+    "StandingNote",
+    "Tier",
+    "TierInfo",
+    "load_rulebook",
+    "model_ids",
+    "rules_root",
+]
 
 DEFAULT_MODEL = "ball_illustrative"
 
-# libyaml's parser where PyYAML was built with it (about 4 times faster on the rule files), the pure-Python one
-# otherwise; both construct with SafeConstructor, so they accept the same documents.
-try:
-    from yaml import CSafeLoader as _SafeLoader
-except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
 
-RULES_DIR_ENV = "RISKCALC_RULES_DIR"
-_RULE_ID = r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$"
-
-
-class RulebookError(Exception):
-    """A rule file that cannot be used; the message names the file and, where there is one, the rule."""
-
-    def __init__(self, file: Path | str, message: str, rule_id: str | None = None) -> None:
-        self.file = _shown(file)
-        self.rule_id = rule_id
-        where = f"{self.file}: rule {rule_id!r}" if rule_id else self.file
-        super().__init__(f"{where}: {message}")
-
-
-_display_base: list[Path] = []  # the folder holding rules/ while a rulebook loads
-
-
-def _shown(file: Path | str) -> str:
-    """A file name as a reader would look for it, e.g. 'rules/ball_illustrative/adult.yaml'."""
-    path = Path(file).resolve()
-    for base in (*_display_base, Path.cwd()):
-        try:
-            return str(path.relative_to(base))
-        except ValueError:
-            continue
-    return str(path)
-
-
-# ---- the shape of the files (extra keys are errors, so typos cannot pass silently) ----------------------
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class EffectSpec(_Strict):
-    nci_risk: NciRisk | None = None
-    signals: list[str] = Field(default_factory=list)
-
-
-class StandingNoteSpec(_Strict):
-    id: str = Field(pattern=_RULE_ID)
-    text: str = Field(min_length=20)
-    cite: list[str] = Field(min_length=1)
-    evidence: EvidenceStatus
-    evidence_note: str | None = None
-
-
-class NoteSpec(_Strict):
-    id: str = Field(pattern=_RULE_ID)
-    when: Any
-    text: str = Field(min_length=20)
-    cite: list[str] = Field(min_length=1)
-    evidence: EvidenceStatus
-    evidence_note: str | None = None
-
-
-class RuleSpec(NoteSpec):
-    factor: str = Field(min_length=1)
-    effect: EffectSpec = EffectSpec()
-    direction: Direction
-
-
-class RuleFileSpec(_Strict):
-    branch: Branch | None = None
-    labels: dict[GeneticCode, str] = Field(default_factory=dict)
-    rules: list[RuleSpec] = Field(default_factory=list)
-    notes: list[NoteSpec] = Field(default_factory=list)
-
-
-class PathSpec(_Strict):
-    all: list[str] = Field(min_length=1)
-    none: list[str] = Field(default_factory=list)
-
-
-class TierSpec(_Strict):
-    group: RiskGroup
-    if_any: list[str | PathSpec] | None = None
-
-
-class BranchSpec(_Strict):
-    id: Branch
-    rule: RuleSpec
-    grouping: list[TierSpec] = Field(min_length=1)
-
-
-class ModelSpec(_Strict):
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
-    title: str
-    disclaimer: str = Field(min_length=20)
-    factors: list[str] = Field(min_length=1)
-    standing_notes: list[StandingNoteSpec] = Field(default_factory=list)
-    branches: list[BranchSpec] = Field(min_length=1)
-    pending: dict[str, list[Any]]
-
-
-class ReferenceSpec(_Strict):
-    evidence_ref: str | None = None
-    authors: str
-    title: str
-    journal: str
-    year: int
-    volume: str | None = None
-    issue: str | None = None
-    pages: str | None = None
-    doi: str | None = None
-    pmid: str | None = None
-    pmcid: str | None = None
-    url: str | None = None
-    verified: EvidenceStatus
-    unverified: str | None = None
-
+# ---- the checked, compiled rulebook -----------------------------------------------------------------------
 
 # ---- the checked, compiled rulebook -----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Rule:
-    """One rule, ready to evaluate. `condition` already includes its branch's age condition."""
+    """One rule, ready to evaluate. `condition` already includes its branch's condition. Each finding or note
+    carries the output object built from it once, at load, and shared by every result that reports it."""
 
     id: str
     kind: str  # "finding" or "note"
@@ -170,10 +73,18 @@ class Rule:
     evidence_note: str | None = None
     factor: str = ""
     direction: Direction = Direction.NEUTRAL
-    branch: Branch | None = None
-    selects_branch: Branch | None = None
-    nci_risk: NciRisk | None = None
+    branch: str | None = None
+    selects_branch: str | None = None
+    classifies: dict[str, str] = field(default_factory=dict, compare=False)
+    status: str | None = None  # "not_applicable" / "not_classified": the result is not a tier
     signals: frozenset[str] = frozenset()
+    finding: Finding | None = field(default=None, compare=False, repr=False)
+    note: Note | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def nci_risk(self) -> str | None:
+        """The 'nci_risk' classification this rule sets: the illustrative model's `Assessment.nci_risk`."""
+        return self.classifies.get("nci_risk")
 
 
 @dataclass(frozen=True)
@@ -185,6 +96,7 @@ class StandingNote:
     citations: tuple[Citation, ...]
     evidence: EvidenceStatus
     evidence_note: str | None = None
+    note: Note | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -200,11 +112,31 @@ class GroupingPath:
 
 @dataclass(frozen=True)
 class Tier:
-    group: RiskGroup
-    paths: tuple[GroupingPath, ...] | None  # None: the final "otherwise" tier
+    """One row of a branch's decision list: the tier it gives and the paths that lead to it."""
+
+    group: str
+    paths: tuple[GroupingPath, ...] | None  # None: the final "otherwise" row
 
     def matches(self, signals: frozenset[str]) -> bool:
         return self.paths is None or any(path.matches(signals) for path in self.paths)
+
+
+@dataclass(frozen=True)
+class TierInfo:
+    """A tier as the model declares it: id, the source's name, a display colour and its ladder."""
+
+    id: str
+    name: str
+    colour: str
+    ladder: str | None = None
+
+
+@dataclass(frozen=True)
+class Assumed:
+    """An input read but never waited for, and what the model assumes when it is not given."""
+
+    field: str
+    text: str
 
 
 _MEMO_LIMIT = 4_096
@@ -225,35 +157,52 @@ class Rulebook:
     title: str
     disclaimer: str
     rules: tuple[Rule, ...]
-    grouping: dict[Branch, tuple[Tier, ...]]
+    grouping: dict[str, tuple[Tier, ...]]
     pending: dict[str, tuple[Any, ...]]
     references: dict[str, ReferenceSpec]
     labels: dict[str, str]
     factors: tuple[str, ...]
     standing_notes: tuple[StandingNote, ...] = ()
     files: tuple[str, ...] = field(default=())
+    era: str = ""
+    source: str = ""
+    lineage: str = ""
+    population_text: str = ""
+    age_from: float = 0.0
+    age_below: float = 120.0
+    tiers: tuple[TierInfo, ...] = ()
+    inputs: tuple[str, ...] = ()
+    assumed_absent: tuple[Assumed, ...] = ()
     # Derived in __post_init__ from the fields above: lookups by rule id, and whether pending inputs separate.
     _by_id: dict[str, Rule] = field(init=False, repr=False, compare=False, default_factory=dict)
     _position: dict[str, int] = field(init=False, repr=False, compare=False, default_factory=dict)
+    _tier_rank: dict[str, int] = field(init=False, repr=False, compare=False, default_factory=dict)
     _pending_separable: bool = field(init=False, repr=False, compare=False, default=False)
     # Memos of signals() and decide(): the same few thousand sets of fired rules recur across patients.
     _signals_of: dict[frozenset[str], frozenset[str]] = field(
         init=False, repr=False, compare=False, default_factory=dict
     )
-    _decisions: dict[tuple[Branch, frozenset[str]], RiskGroup] = field(
+    _decisions: dict[tuple[str, frozenset[str]], str] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
+    # Memo of the tiers of every filling of a provisional case (riskcalc.api), bounded like the two above.
+    outcomes: dict[Any, tuple[list[str], list[str], list[str]]] = field(
         init=False, repr=False, compare=False, default_factory=dict
     )
 
-    def decide(self, branch: Branch, signals: frozenset[str]) -> RiskGroup:
-        """The group the branch's decision list gives these signals (memoised)."""
+    def remember_outcome(self, key: Any, outcome: tuple[list[str], list[str], list[str]]) -> None:
+        _remember(self.outcomes, key, outcome)
+
+    def decide(self, branch: str, signals: frozenset[str]) -> str:
+        """The tier the branch's decision list gives these signals (memoised)."""
         group = self._decisions.get((branch, signals))
         if group is None:
             group = self._walk(branch, signals)
             _remember(self._decisions, (branch, signals), group)
         return group
 
-    def _walk(self, branch: Branch, signals: frozenset[str]) -> RiskGroup:
-        """Walk the branch's decision list: the first tier whose paths match gives the group."""
+    def _walk(self, branch: str, signals: frozenset[str]) -> str:
+        """Walk the branch's decision list: the first row whose paths match gives the tier."""
         for tier in self.grouping[branch]:
             if tier.matches(signals):
                 return tier.group
@@ -270,12 +219,20 @@ class Rulebook:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", {rule.id: rule for rule in self.rules})
         object.__setattr__(self, "_position", {rule.id: index for index, rule in enumerate(self.rules)})
+        object.__setattr__(self, "_tier_rank", {tier.id: index for index, tier in enumerate(self.tiers)})
         names = set(self.pending)
         separable = all(len(fields_of(rule.condition) & names) <= 1 for rule in self.rules if rule.signals)
         object.__setattr__(self, "_pending_separable", separable)
 
     def rule(self, rule_id: str) -> Rule:
         return self._by_id[rule_id]
+
+    def tier_rank(self, tier: str) -> int:
+        """A tier's place in the model's list (lowest risk first)."""
+        return self._tier_rank[tier]
+
+    def tier(self, tier: str) -> TierInfo:
+        return self.tiers[self._tier_rank[tier]]
 
     @property
     def pending_separable(self) -> bool:
@@ -293,60 +250,6 @@ class Rulebook:
         )
 
 
-def rules_root() -> Path:
-    """Where the rule files are: RISKCALC_RULES_DIR when set (for rule authors), else the copy installed inside
-    the package (a wheel carries rules/ as riskcalc/rules), else rules/ beside the package (a source checkout
-    or an editable install, where the repository's rules/ is the one being edited)."""
-    override = os.environ.get(RULES_DIR_ENV)
-    if override:
-        return Path(override)
-    installed = resources.files("riskcalc").joinpath("rules")
-    # A wheel is unpacked on disk, so the resource is a real directory; a zipped install is not supported.
-    if isinstance(installed, Path) and installed.is_dir():
-        return installed
-    return Path(__file__).resolve().parent.parent / "rules"
-
-
-class _UniqueKeyLoader(_SafeLoader):
-    """A YAML loader that refuses a key given twice in one mapping (plain YAML keeps the last silently)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        keys: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in keys:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"key {key!r} appears twice in one mapping", key_node.start_mark
-                )
-            keys.add(key)
-        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
-        return mapping
-
-
-def _read_yaml(path: Path) -> Any:
-    try:
-        with path.open(encoding="utf-8") as stream:
-            return yaml.load(stream, Loader=_UniqueKeyLoader)  # safe: a SafeLoader subclass
-    except FileNotFoundError:
-        raise RulebookError(path, "file not found") from None
-    except yaml.YAMLError as error:
-        raise RulebookError(path, f"not valid YAML: {error}") from None
-
-
-def _validate(spec_type: type[BaseModel], data: Any, path: Path, raw_rules: dict[str, list[Any]] | None = None) -> Any:
-    try:
-        return spec_type.model_validate(data)
-    except ValidationError as error:
-        first = error.errors(include_url=False)[0]
-        loc = first["loc"]
-        rule_id = None
-        if raw_rules and len(loc) >= 2 and loc[0] in raw_rules and isinstance(loc[1], int):
-            item = raw_rules[str(loc[0])][loc[1]]
-            rule_id = item.get("id") if isinstance(item, dict) else None
-        where = ".".join(str(part) for part in loc)
-        raise RulebookError(path, f"{where}: {first['msg']}", rule_id) from None
-
-
 def _citation(key: str, ref: ReferenceSpec) -> Citation:
     if ref.doi:
         url = f"https://doi.org/{ref.doi}"
@@ -358,38 +261,27 @@ def _citation(key: str, ref: ReferenceSpec) -> Citation:
     return Citation(key=key, label=f"{first_author}, {ref.journal} {ref.year}", url=url, verified=ref.verified)
 
 
-def load_references(path: Path) -> dict[str, ReferenceSpec]:
-    data = _read_yaml(path)
-    if not isinstance(data, dict):
-        raise RulebookError(path, "expected a mapping of reference keys to references")
-    references: dict[str, ReferenceSpec] = {}
-    for key, entry in data.items():
-        try:
-            reference = ReferenceSpec.model_validate(entry)
-        except ValidationError as error:
-            first = error.errors(include_url=False)[0]
-            raise RulebookError(
-                path, f"reference {key!r}: {'.'.join(map(str, first['loc']))}: {first['msg']}"
-            ) from None
-        if not (reference.doi or reference.pmid or reference.url):
-            raise RulebookError(path, f"reference {key!r} has no doi, pmid or url")
-        references[str(key)] = reference
-    return references
+def _words(text: str | None) -> str | None:
+    return " ".join(text.split()) if text else None
 
 
 class _Compiler:
     """Turns validated file specs into `Rule`s, checking what pydantic alone cannot."""
 
     def __init__(
-        self, references: dict[str, ReferenceSpec], branch_conditions: dict[Branch, Condition], factors: set[str]
+        self,
+        references: dict[str, ReferenceSpec],
+        branch_conditions: dict[str, Condition],
+        model: ModelSpec,
     ) -> None:
         self.references = references
-        self.factors = factors
+        self.factors = set(model.factors)
+        self.classifications = model.classifications
         self.branch_conditions = branch_conditions
         self.seen: dict[str, str] = {}
         self.rules: list[Rule] = []
 
-    def _check_common(self, spec: StandingNoteSpec | NoteSpec, source: str) -> None:
+    def _check_common(self, spec: StandingNoteSpec | NoteSpec | FindingSpec, source: str) -> None:
         if spec.id in self.seen:
             raise RulebookError(source, f"duplicate rule id (first defined in {self.seen[spec.id]})", spec.id)
         self.seen[spec.id] = source
@@ -403,57 +295,105 @@ class _Compiler:
         if missing:
             raise RulebookError(source, f"unresolved citation key(s): {', '.join(missing)}", spec.id)
 
+    def _citations(self, keys: list[str]) -> tuple[Citation, ...]:
+        return tuple(_citation(key, self.references[key]) for key in keys)
+
     def standing(self, spec: StandingNoteSpec, source: str) -> StandingNote:
         self._check_common(spec, source)
-        return StandingNote(
-            id=spec.id,
-            text=" ".join(spec.text.split()),
-            citations=tuple(_citation(key, self.references[key]) for key in spec.cite),
-            evidence=spec.evidence,
-            evidence_note=" ".join(spec.evidence_note.split()) if spec.evidence_note else None,
-        )
+        text, citations, note_text = _words(spec.text) or "", self._citations(spec.cite), _words(spec.evidence_note)
+        note = Note(rule_id=spec.id, text=text, citations=citations, evidence=spec.evidence, evidence_note=note_text)
+        return StandingNote(spec.id, text, citations, spec.evidence, note_text, note)
 
-    def add(self, spec: NoteSpec, source: str, branch: Branch | None, selects_branch: Branch | None = None) -> None:
+    def _check_classifies(self, spec: FindingSpec, source: str) -> None:
+        for name, value in spec.effect.classify.items():
+            allowed = self.classifications.get(name)
+            if allowed is None:
+                raise RulebookError(
+                    source, f"classification {name!r} is not declared under 'classifications' in model.yaml", spec.id
+                )
+            if value not in allowed:
+                raise RulebookError(source, f"{name} = {value!r} is not one of {allowed}", spec.id)
+        if spec.effect.status and spec.effect.signals:
+            raise RulebookError(source, "a rule that sets a status raises no signals", spec.id)
+
+    def add(
+        self, spec: NoteSpec | FindingSpec, source: str, branch: str | None, selects_branch: str | None = None
+    ) -> None:
         self._check_common(spec, source)
         try:
             own = parse_condition(spec.when)
         except ConditionError as error:
             raise RulebookError(source, f"malformed condition: {error}", spec.id) from None
-        is_finding = isinstance(spec, RuleSpec)
-        if isinstance(spec, RuleSpec) and spec.factor not in self.factors:
-            raise RulebookError(source, f"factor {spec.factor!r} is not listed under 'factors' in model.yaml", spec.id)
-        self.rules.append(
-            Rule(
-                id=spec.id,
-                kind="finding" if is_finding else "note",
-                source=source,
-                condition=AllOf((self.branch_conditions[branch], own)) if branch else own,
-                own_condition=own,
-                text=" ".join(spec.text.split()),
-                citations=tuple(_citation(key, self.references[key]) for key in spec.cite),
+        text, citations, evidence_note = _words(spec.text) or "", self._citations(spec.cite), _words(spec.evidence_note)
+        condition = AllOf((self.branch_conditions[branch], own)) if branch else own
+        if isinstance(spec, FindingSpec):
+            if spec.factor not in self.factors:
+                raise RulebookError(
+                    source, f"factor {spec.factor!r} is not listed under 'factors' in model.yaml", spec.id
+                )
+            self._check_classifies(spec, source)
+            finding = Finding(
+                rule_id=spec.id,
+                factor=spec.factor,
+                direction=spec.direction,
+                text=text,
+                citations=citations,
                 evidence=spec.evidence,
-                evidence_note=" ".join(spec.evidence_note.split()) if spec.evidence_note else None,
-                branch=branch,
-                factor=spec.factor if isinstance(spec, RuleSpec) else "",
-                direction=spec.direction if isinstance(spec, RuleSpec) else Direction.NEUTRAL,
-                selects_branch=selects_branch,
-                nci_risk=spec.effect.nci_risk if isinstance(spec, RuleSpec) else None,
-                signals=frozenset(spec.effect.signals) if isinstance(spec, RuleSpec) else frozenset(),
+                evidence_note=evidence_note,
             )
-        )
+            rule = Rule(
+                id=spec.id,
+                kind="finding",
+                source=source,
+                condition=condition,
+                own_condition=own,
+                text=text,
+                citations=citations,
+                evidence=spec.evidence,
+                evidence_note=evidence_note,
+                factor=spec.factor,
+                direction=spec.direction,
+                branch=branch,
+                selects_branch=selects_branch,
+                classifies=dict(spec.effect.classify),
+                status=spec.effect.status,
+                signals=frozenset(spec.effect.signals),
+                finding=finding,
+            )
+        else:
+            note = Note(
+                rule_id=spec.id, text=text, citations=citations, evidence=spec.evidence, evidence_note=evidence_note
+            )
+            rule = Rule(
+                id=spec.id,
+                kind="note",
+                source=source,
+                condition=condition,
+                own_condition=own,
+                text=text,
+                citations=citations,
+                evidence=spec.evidence,
+                evidence_note=evidence_note,
+                branch=branch,
+                note=note,
+            )
+        self.rules.append(rule)
 
 
-def _compile_grouping(model: ModelSpec, path: Path) -> dict[Branch, tuple[Tier, ...]]:
-    grouping: dict[Branch, tuple[Tier, ...]] = {}
+def _compile_grouping(model: ModelSpec, where: str) -> dict[str, tuple[Tier, ...]]:
+    tier_ids = {tier.id for tier in model.tiers}
+    grouping: dict[str, tuple[Tier, ...]] = {}
     for branch in model.branches:
         tiers: list[Tier] = []
         for index, tier in enumerate(branch.grouping):
             last = index == len(branch.grouping) - 1
             if last != (tier.if_any is None):
                 raise RulebookError(
-                    path,
-                    f"branch {branch.id.value}: only the last tier, and always the last, is 'otherwise' (no if_any)",
+                    where,
+                    f"branch {branch.id}: only the last tier, and always the last, is 'otherwise' (no if_any)",
                 )
+            if tier.group not in tier_ids:
+                raise RulebookError(where, f"branch {branch.id}: {tier.group!r} is not one of the model's tiers")
             paths = None
             if tier.if_any is not None:
                 paths = tuple(
@@ -471,11 +411,11 @@ def _used_signals(tiers: tuple[Tier, ...]) -> set[str]:
     return {signal for tier in tiers for path in tier.paths or () for signal in path.all | path.none}
 
 
-def _check_signals(rules: list[Rule], grouping: dict[Branch, tuple[Tier, ...]], path: Path) -> None:
+def _check_signals(rules: list[Rule], grouping: dict[str, tuple[Tier, ...]], where: str) -> None:
     raised = {signal: rule for rule in rules for signal in rule.signals}
     used = set().union(*(_used_signals(tiers) for tiers in grouping.values()))
     for signal in sorted(used - raised.keys()):
-        raise RulebookError(path, f"the grouping uses signal {signal!r}, which no rule raises")
+        raise RulebookError(where, f"the grouping uses signal {signal!r}, which no rule raises")
     for signal in sorted(raised.keys() - used):
         rule = raised[signal]
         raise RulebookError(rule.source, f"raises signal {signal!r}, which no grouping uses", rule.id)
@@ -484,102 +424,133 @@ def _check_signals(rules: list[Rule], grouping: dict[Branch, tuple[Tier, ...]], 
             for grouping_path in tier.paths or ():
                 both = sorted(grouping_path.all & grouping_path.none)
                 if both:
-                    raise RulebookError(path, f"branch {branch.value}: a path both requires and excludes {both}")
+                    raise RulebookError(where, f"branch {branch}: a path both requires and excludes {both}")
     for rule in rules:  # a rule confined to one branch must raise only what that branch's grouping reads
         if rule.branch is not None:
             unused = rule.signals - _used_signals(grouping[rule.branch])
             if unused:
                 raise RulebookError(
                     rule.source,
-                    f"raises {sorted(unused)}, which the {rule.branch.value} grouping does not use",
+                    f"raises {sorted(unused)}, which the {rule.branch} grouping does not use",
                     rule.id,
                 )
 
 
-def _check_pending(model: ModelSpec, path: Path) -> dict[str, tuple[Any, ...]]:
-    base = {"age_years": 5.0, "wbc_10e9_per_l": 5.0}
+def _check_pending(model: ModelSpec, where: str) -> dict[str, tuple[Any, ...]]:
+    base = {"age_years": max(model.population.age_years.start, 5.0), "wbc_10e9_per_l": 5.0}
     pending: dict[str, tuple[Any, ...]] = {}
     for name, representatives in model.pending.items():
         if name not in Patient.model_fields:
-            raise RulebookError(path, f"pending: unknown Patient field {name!r}")
+            raise RulebookError(where, f"pending: unknown Patient field {name!r}")
         default = Patient.model_fields[name].default
         if default is not None and default != frozenset():
             raise RulebookError(
-                path, f"pending: {name!r} always has a value (default {default!r}), so it is never pending"
+                where, f"pending: {name!r} always has a value (default {default!r}), so it is never pending"
             )
         if not representatives:
-            raise RulebookError(path, f"pending: {name!r} needs at least one representative value")
+            raise RulebookError(where, f"pending: {name!r} needs at least one representative value")
         for value in representatives:
             try:
                 Patient.model_validate({**base, name: value})
             except ValidationError as error:
                 raise RulebookError(
-                    path, f"pending: {name} = {value!r} is not a valid value: {error.errors()[0]['msg']}"
+                    where, f"pending: {name} = {value!r} is not a valid value: {error.errors()[0]['msg']}"
                 ) from None
         pending[name] = tuple(tuple(value) if isinstance(value, list) else value for value in representatives)
     return pending
 
 
+def _check_inputs(model: ModelSpec, rules: list[Rule], where: str) -> None:
+    """The declared inputs are Patient fields, and exactly the fields the rules, the pending list and the
+    assumptions read: a scheme says what it reads, and reads nothing it does not say."""
+    unknown = [name for name in model.inputs if name not in Patient.model_fields]
+    if unknown:
+        raise RulebookError(where, f"inputs: unknown Patient field(s) {unknown}")
+    read = set().union(*(fields_of(rule.condition) for rule in rules)) | set(model.pending)
+    read |= {item.field for item in model.assumed_absent}
+    undeclared = sorted(read - set(model.inputs))
+    if undeclared:
+        raise RulebookError(where, f"inputs: the rules read {undeclared}, which 'inputs' does not list")
+    unread = sorted(set(model.inputs) - read)
+    if unread:
+        raise RulebookError(where, f"inputs: {unread} listed but never read by a rule")
+
+
+def _check_labels(labels: dict[str, str], rules: list[Rule], pending: dict[str, tuple[Any, ...]], where: str) -> None:
+    """Every genetic code a model reads (in a rule or a pending representative) has a display label."""
+    read = {str(atom.value) for rule in rules for atom in atoms(rule.condition) if atom.field == "genetics"}
+    read |= {code for value in pending.get("genetics", ()) for code in value}
+    missing = [code.value for code in GeneticCode if code.value in read and code.value not in labels]
+    if missing:
+        raise RulebookError(where, f"no label for genetic code(s): {', '.join(missing)}")
+
+
+def _model_fields(model: ModelSpec, where: str) -> None:
+    if len({tier.id for tier in model.tiers}) != len(model.tiers):
+        raise RulebookError(where, "tiers: a tier id is listed twice")
+    span = model.population.age_years
+    if not span.start < span.below:
+        raise RulebookError(where, "population: age_years 'from' must be below 'below'")
+
+
 def load_rulebook(model_id: str = DEFAULT_MODEL, root: Path | None = None) -> Rulebook:
     """Load and check one model's rule files; raise RulebookError on the first fault."""
     root = (root or rules_root()).resolve()
-    _display_base[:] = [root.parent]
-    try:
-        return _load(model_id, root)
-    finally:
-        _display_base.clear()
+    base = root.parent
+
+    def shown(path: Path) -> str:
+        return shown_path(path, base)
+
+    return _load(model_id, root, shown)
 
 
-def _load(model_id: str, root: Path) -> Rulebook:
-    references = load_references(root / "references.yaml")
+def _load(model_id: str, root: Path, shown: Shown) -> Rulebook:
+    references = load_references(root / "references.yaml", shown)
     model_dir = root / model_id
     model_path = model_dir / "model.yaml"
-    model: ModelSpec = _validate(ModelSpec, _read_yaml(model_path), model_path)
+    where = shown(model_path)
+    model = read_model_file(model_path, shown)
     if model.id != model_id:
-        raise RulebookError(model_path, f"id {model.id!r} does not match its folder {model_id!r}")
+        raise RulebookError(where, f"id {model.id!r} does not match its folder {model_id!r}")
+    _model_fields(model, where)
 
-    branch_conditions: dict[Branch, Condition] = {}
+    branch_conditions: dict[str, Condition] = {}
     for branch in model.branches:
         try:
             branch_conditions[branch.id] = parse_condition(branch.rule.when)
         except ConditionError as error:
-            raise RulebookError(model_path, f"malformed condition: {error}", branch.rule.id) from None
+            raise RulebookError(where, f"malformed condition: {error}", branch.rule.id) from None
         if fields_of(branch_conditions[branch.id]) != {"age_years"}:
-            raise RulebookError(model_path, "a branch is chosen by age_years alone", branch.rule.id)
+            raise RulebookError(where, "a branch is chosen by age_years alone", branch.rule.id)
 
-    compiler = _Compiler(references, branch_conditions, set(model.factors))
-    standing = tuple(compiler.standing(note, _shown(model_path)) for note in model.standing_notes)
+    compiler = _Compiler(references, branch_conditions, model)
+    standing = tuple(compiler.standing(note, where) for note in model.standing_notes)
     for branch in model.branches:
-        compiler.add(branch.rule, _shown(model_path), None, selects_branch=branch.id)
+        compiler.add(branch.rule, where, None, selects_branch=branch.id)
 
     stray = sorted(path.name for path in model_dir.iterdir() if path.suffix in (".yml", ".YAML", ".YML"))
     if stray:
-        raise RulebookError(model_dir, f"rule files must end in .yaml; found {', '.join(stray)}")
+        raise RulebookError(shown(model_dir), f"rule files must end in .yaml; found {', '.join(stray)}")
     labels: dict[str, str] = {}
     files = [model_path]
     for path in sorted(model_dir.glob("*.yaml")):
         if path == model_path:
             continue
         files.append(path)
-        data = _read_yaml(path)
-        if not isinstance(data, dict):
-            raise RulebookError(path, "expected a mapping with 'rules' and/or 'notes'")
-        spec: RuleFileSpec = _validate(
-            RuleFileSpec, data, path, {k: v for k, v in data.items() if k in ("rules", "notes") and isinstance(v, list)}
-        )
+        spec = read_rule_file(path, shown)
         if spec.branch is not None and spec.branch not in branch_conditions:
-            raise RulebookError(path, f"branch {spec.branch.value!r} is not declared in model.yaml")
+            raise RulebookError(shown(path), f"branch {spec.branch!r} is not declared in model.yaml")
         for rule_spec in spec.rules:
-            compiler.add(rule_spec, _shown(path), spec.branch)
+            compiler.add(rule_spec, shown(path), spec.branch)
         for note_spec in spec.notes:
-            compiler.add(note_spec, _shown(path), spec.branch)
+            compiler.add(note_spec, shown(path), spec.branch)
         labels.update({code.value: label for code, label in spec.labels.items()})
 
-    missing_labels = [code.value for code in GeneticCode if code.value not in labels]
-    if missing_labels:
-        raise RulebookError(model_dir, f"no label for genetic code(s): {', '.join(missing_labels)}")
-    grouping = _compile_grouping(model, model_path)
-    _check_signals(compiler.rules, grouping, model_path)
+    pending = _check_pending(model, where)
+    _check_labels(labels, compiler.rules, pending, shown(model_dir))
+    grouping = _compile_grouping(model, where)
+    _check_signals(compiler.rules, grouping, where)
+    _check_inputs(model, compiler.rules, where)
     return Rulebook(
         model_id=model.id,
         version=model.version,
@@ -587,10 +558,19 @@ def _load(model_id: str, root: Path) -> Rulebook:
         disclaimer=" ".join(model.disclaimer.split()),
         rules=tuple(compiler.rules),
         grouping=grouping,
-        pending=_check_pending(model, model_path),
+        pending=pending,
         references=references,
         labels=labels,
         factors=tuple(model.factors),
         standing_notes=standing,
-        files=tuple(_shown(path) for path in files),
+        files=tuple(shown(path) for path in files),
+        era=model.era,
+        source=" ".join(model.source.split()),
+        lineage=model.population.lineage,
+        population_text=" ".join(model.population.text.split()),
+        age_from=model.population.age_years.start,
+        age_below=model.population.age_years.below,
+        tiers=tuple(TierInfo(tier.id, tier.name, tier.colour, tier.ladder) for tier in model.tiers),
+        inputs=tuple(model.inputs),
+        assumed_absent=tuple(Assumed(item.field, " ".join(item.text.split())) for item in model.assumed_absent),
     )

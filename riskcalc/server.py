@@ -2,6 +2,8 @@
 
     POST /assess         a Patient in, its Assessment out
     POST /assess/batch   a list of patients in, one result or one error per item out, in order
+    POST /classify       a Patient in, its Classification under one scheme (?model=ID) out
+    POST /classify/all   a Patient in, its Classification under every scheme out, in the order of /models
     GET  /schema         the Patient JSON Schema
     GET  /models         the models in the rule files: id, version, title, disclaimer
     GET  /health         liveness
@@ -25,9 +27,10 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from riskcalc.api import assess_many, get_rulebook
+from riskcalc.api import assess_many, classify_many, get_rulebook
+from riskcalc.api import models as scheme_models
 from riskcalc.engine import EngineError
-from riskcalc.models import Assessment, Patient
+from riskcalc.models import Assessment, Classification, Patient
 from riskcalc.rulebook import DEFAULT_MODEL, RulebookError, rules_root
 
 if TYPE_CHECKING:
@@ -303,9 +306,34 @@ def create_app() -> "FastAPI":
 
     model_query = Query(description=_MODEL_QUERY_DESCRIPTION)
 
+    def assessable(model: str) -> str:
+        """assess() reports the illustrative groups; a scheme with tiers of its own is classified instead."""
+        known_model(model)
+        if [tier.id for tier in get_rulebook(model).tiers] != [tier.id for tier in get_rulebook().tiers]:
+            raise HTTPException(400, f"model {model!r} has its own tiers; use POST /classify?model={model}")
+        return model
+
     @app.post("/assess", response_model=Assessment, responses=_ERRORS, summary="Assess one patient")
     def assess_one(patient: Patient, model: Annotated[str, model_query] = DEFAULT_MODEL) -> Assessment:
-        return assess_many([patient], model=known_model(model))[0]
+        return assess_many([patient], model=assessable(model))[0]
+
+    @app.post(
+        "/classify",
+        response_model=Classification,
+        responses=_ERRORS,
+        summary="Classify one patient under one scheme: classified, not applicable or not classified",
+    )
+    def classify_one(patient: Patient, model: Annotated[str, model_query] = DEFAULT_MODEL) -> Classification:
+        return classify_many([patient], model=known_model(model))[0]
+
+    @app.post(
+        "/classify/all",
+        response_model=list[Classification],
+        responses={422: _ERRORS[422], 500: _ERRORS[500]},
+        summary="Classify one patient under every scheme, side by side",
+    )
+    def classify_every(patient: Patient) -> list[Classification]:
+        return [classify_many([patient], model=info.id)[0] for info in scheme_models()]
 
     @app.post(
         "/assess/batch",
@@ -326,7 +354,7 @@ def create_app() -> "FastAPI":
         ],
         model: Annotated[str, model_query] = DEFAULT_MODEL,
     ) -> list[BatchAssessed | BatchFailed]:
-        return assess_batch(patients, known_model(model))
+        return assess_batch(patients, assessable(model))
 
     @app.get("/schema", summary="The Patient JSON Schema")
     def schema() -> dict[str, Any]:

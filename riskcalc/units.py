@@ -60,6 +60,10 @@ ALIASES: dict[str, Alias] = {
 # Each percent field with its fraction name (mrd_eoi_percent -> mrd_eoi_fraction), derived from ALIASES.
 FRACTION_NAMES: dict[str, str] = {alias.field: name for name, alias in ALIASES.items() if alias.unit == "fraction"}
 NUMERIC_FIELDS = ("age_years", "wbc_10e9_per_l", "mrd_day8_pb_percent", "mrd_eoi_percent", "mrd_eoc_percent")
+# The yes/no inputs, read from their declaration (bool, or bool | None).
+FLAG_FIELDS = tuple(
+    name for name, info in Patient.model_fields.items() if info.annotation is bool or info.annotation == (bool | None)
+)
 _POWER_OF_TEN = re.compile(r"^(?:(?P<mantissa>[-+]?\d+(?:\.\d+)?)\s*[x×*]\s*)?10\s*\^\s*(?P<exponent>[-+−]?\d+)$")
 _EXPONENT = re.compile(r"\d\s*[eE]\s*[-+]?\d")
 _TRUE = {"true", "yes", "y", "1"}
@@ -252,7 +256,7 @@ def to_model_fields(raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]
                 raise InputError(name, f"{value!r} is out of any valid range") from None
         elif field in NUMERIC_FIELDS:
             data[field] = float(read_number(name, value))  # beyond the float range this is inf: Patient rejects it
-        elif field == "testicular_involvement":
+        elif field in FLAG_FIELDS:
             data[field] = _flag(name, value)
         elif field == "genetics":
             data[field] = _genetics(value)

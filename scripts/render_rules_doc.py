@@ -1,9 +1,9 @@
-"""Write docs/rules.md from the rule files: every rule, its condition, effect, evidence and sources.
+"""Write docs/rules/<model>.md for every model in rules/: every rule, its condition, effect, evidence, sources.
 
-    .venv/bin/python scripts/render_rules_doc.py          # rewrite docs/rules.md
-    .venv/bin/python scripts/render_rules_doc.py --check  # exit 1 if docs/rules.md is stale
+    .venv/bin/python scripts/render_rules_doc.py          # rewrite every page under docs/rules/
+    .venv/bin/python scripts/render_rules_doc.py --check  # exit 1 if a page is stale, missing or left over
 
-A test runs the check, so the page cannot drift from rules/.
+A test runs the check, so no page can drift from rules/.
 """
 
 from __future__ import annotations
@@ -15,17 +15,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from riskcalc.conditions import describe  # noqa: E402
-from riskcalc.rulebook import Rule, Rulebook, load_rulebook  # noqa: E402
+from riskcalc.rulebook import Rule, Rulebook, load_rulebook, model_ids  # noqa: E402
 
-TARGET = ROOT / "docs" / "rules.md"
+TARGET_DIR = ROOT / "docs" / "rules"
 
 
 def _effect(rule: Rule) -> str:
     parts = []
     if rule.selects_branch:
-        parts.append(f"branch = {rule.selects_branch.value}")
-    if rule.nci_risk:
-        parts.append(f"NCI risk = {rule.nci_risk.value}")
+        parts.append(f"branch = {rule.selects_branch}")
+    parts.extend(f"{name} = {value}" for name, value in rule.classifies.items())
+    if rule.status:
+        parts.append(f"result **{rule.status.replace('_', ' ')}**")
     parts.extend(f"signal `{signal}`" for signal in sorted(rule.signals))
     return ", ".join(parts) or "explanation only"
 
@@ -37,8 +38,7 @@ def _rule_block(rule: Rule) -> list[str]:
     else:
         lines.append("- **Note** (never changes the group)")
     lines.append(
-        f"- **When:** `{describe(rule.own_condition)}`"
-        + (f" (in the {rule.branch.value} branch)" if rule.branch else "")
+        f"- **When:** `{describe(rule.own_condition)}`" + (f" (in the {rule.branch} branch)" if rule.branch else "")
     )
     lines.append(f"- **Evidence:** {rule.evidence.value}" + (f" — {rule.evidence_note}" if rule.evidence_note else ""))
     lines.append("- **Sources:** " + "; ".join(f"[{c.label}]({c.url})" for c in rule.citations))
@@ -50,11 +50,11 @@ def _rule_block(rule: Rule) -> list[str]:
 def _grouping(rulebook: Rulebook) -> list[str]:
     lines = ["## Grouping (first matching tier wins)", ""]
     for branch, tiers in rulebook.grouping.items():
-        lines.append(f"**{branch.value}**")
+        lines.append(f"**{branch}**")
         lines.append("")
         for tier in tiers:
             if tier.paths is None:
-                lines.append(f"- otherwise **{tier.group.value}**")
+                lines.append(f"- otherwise **{tier.group}**")
                 continue
             paths = []
             for path in tier.paths:
@@ -62,7 +62,7 @@ def _grouping(rulebook: Rulebook) -> list[str]:
                 if path.none:
                     text += " and none of " + ", ".join(f"`{signal}`" for signal in sorted(path.none))
                 paths.append(text)
-            lines.append(f"- **{tier.group.value}** if any of: " + "; ".join(paths))
+            lines.append(f"- **{tier.group}** if any of: " + "; ".join(paths))
         lines.append("")
     return lines
 
@@ -76,6 +76,19 @@ def render(rulebook: Rulebook) -> str:
         "",
         f"> {rulebook.disclaimer}",
         "",
+        f"Era: {rulebook.era}. Source: {rulebook.source}",
+        "",
+        f"Population: {rulebook.population_text} ({rulebook.lineage}, ages {rulebook.age_from:g} to below "
+        f"{rulebook.age_below:g} years).",
+        "",
+        "Tiers, lowest risk first: "
+        + "; ".join(
+            f"`{tier.id}` {tier.name}" + (f" ({tier.ladder} ladder)" if tier.ladder else "") for tier in rulebook.tiers
+        )
+        + ".",
+        "",
+        "Inputs read: " + ", ".join(f"`{name}`" for name in rulebook.inputs) + ".",
+        "",
         f"{sum(r.kind == 'finding' for r in rulebook.rules)} findings and {sum(r.kind == 'note' for r in rulebook.rules)} notes; "
         "evidence status V = read in a stored source, V-partial = partly confirmed, U = not yet confirmed.",
         "",
@@ -85,7 +98,16 @@ def render(rulebook: Rulebook) -> str:
         f"`{name}` → " + ", ".join(f"`{'+'.join(v) if isinstance(v, tuple) else v}`" for v in values)
         for name, values in rulebook.pending.items()
     )
-    lines += ["## Pending results", "", f"Representatives used to find the possible groups: {pending}.", ""]
+    lines += ["## Pending results", "", f"Representatives used to find the possible groups: {pending or 'none'}.", ""]
+    if rulebook.assumed_absent:
+        lines += ["## Assumed when not given (never pending)", ""]
+        lines += [f"- `{item.field}`: {item.text}" for item in rulebook.assumed_absent]
+        lines.append("")
+    unconfirmed = [rule for rule in rulebook.rules if rule.evidence.value == "U"]
+    if unconfirmed:
+        lines += ["## Not confirmed in a stored source (U): for a clinician to confirm", ""]
+        lines += [f"- `{rule.id}`: {rule.evidence_note}" for rule in unconfirmed]
+        lines.append("")
     lines += ["## Standing notes (shown with every assessment, never evaluated)", ""]
     for note in rulebook.standing_notes:
         lines += [
@@ -121,14 +143,30 @@ def render(rulebook: Rulebook) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def pages() -> dict[Path, str]:
+    """Every page the rule files give: docs/rules/<model id>.md."""
+    return {TARGET_DIR / f"{model_id}.md": render(load_rulebook(model_id)) for model_id in model_ids()}
+
+
 def main(argv: list[str]) -> int:
-    text = render(load_rulebook())
+    wanted = pages()
     if "--check" in argv:
-        if not TARGET.exists() or TARGET.read_text(encoding="utf-8") != text:
-            print("docs/rules.md is stale: run scripts/render_rules_doc.py", file=sys.stderr)
+        present = set(TARGET_DIR.glob("*.md"))
+        stale = sorted(
+            path.name for path, text in wanted.items() if not path.exists() or path.read_text(encoding="utf-8") != text
+        )
+        extra = sorted(path.name for path in present - set(wanted))
+        if stale or extra:
+            print(
+                f"docs/rules/ is stale ({', '.join(stale + extra)}): run scripts/render_rules_doc.py", file=sys.stderr
+            )
             return 1
         return 0
-    TARGET.write_text(text, encoding="utf-8")
+    TARGET_DIR.mkdir(exist_ok=True)
+    for path in set(TARGET_DIR.glob("*.md")) - set(wanted):
+        path.unlink()
+    for path, text in wanted.items():
+        path.write_text(text, encoding="utf-8")
     return 0
 
 

@@ -105,7 +105,7 @@ def evaluate(patient: Patient) -> OracleResult:
     facts = _facts(patient)
     fired = _fired(facts)
     (branch,) = {selects for _, _, _, selects in fired if selects}
-    nci = {effect["nci_risk"] for _, _, effect, _ in fired if "nci_risk" in effect}
+    nci = {effect["classify"]["nci_risk"] for _, _, effect, _ in fired if "nci_risk" in effect.get("classify", {})}
     assert len(nci) <= 1, nci
     names = [name for name in _PENDING if _missing(facts[name])]
     fillings = list(itertools.product(*(_PENDING[name] for name in names)))  # [()] when nothing is pending

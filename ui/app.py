@@ -68,6 +68,9 @@ def main() -> None:
     if cases.is_file():  # written separately (teaching cases and quiz); the app runs without it
         pages.append(st.Page(cases, title="Teaching cases", icon=":material/menu_book:", url_path="cases"))
     pages.append(st.Page(HERE / "views" / "batch.py", title="Batch", icon=":material/table:", url_path="batch"))
+    pages.append(
+        st.Page(HERE / "views" / "protocols.py", title="Protocols", icon=":material/rule:", url_path="protocols")
+    )
     page = st.navigation(pages)
 
     with st.sidebar:
