@@ -53,5 +53,6 @@ def choose(
         on_change=_moved,
         help="Each step shows the group with only the results known by then; the last step is the whole case.",
         label_visibility="collapsed" if compact else "visible",
+        wrap=True,  # in a column Streamlit would otherwise keep one row and scroll it sideways, out of sight
     )
     return Choice(names.index(chosen or names[-1]), bool(session.pop(_MOVED, False)))

@@ -233,7 +233,7 @@ def result_head(
         controls = st.container()
     with controls:  # drawn apart from the result, but chosen first: the result shown depends on it
         if projecting():
-            steps_column, qr_column = st.columns([4, 1], vertical_alignment="bottom")
+            steps_column, qr_column = st.columns([3, 1], vertical_alignment="bottom")
             with steps_column:
                 choice = stepper.choose(steps, patient=assessment.patient, compact=True)
             with qr_column:
