@@ -7,7 +7,8 @@ import pytest
 
 from riskcalc import Assessment, Patient, assess
 from riskcalc.explain import Headline, headline, input_words
-from ui.lib.render import _course_marker, badge_class
+from ui.lib.course_rows import marker
+from ui.lib.render import badge_class
 from ui.lib.vocabulary import load_vocabulary
 from ui.lib.whatif import compare
 from ui.lib.wording import badge_text
@@ -95,7 +96,7 @@ def test_what_changed_speaks_of_the_range_not_the_floor() -> None:
 
 
 @pytest.mark.parametrize(
-    ("before", "after", "marker"),
+    ("before", "after", "expected"),
     [
         (AT_DIAGNOSIS, AT_DIAGNOSIS, ""),
         (AT_DIAGNOSIS, AWAITING_MRD, "◆ fewer groups possible"),
@@ -108,5 +109,5 @@ def test_what_changed_speaks_of_the_range_not_the_floor() -> None:
     ],
     ids=["same", "narrower", "final-within-range", "final-to-other-group"],
 )
-def test_course_markers(before: Patient, after: Patient, marker: str) -> None:
-    assert _course_marker(*_pair(before, after)) == marker
+def test_course_markers(before: Patient, after: Patient, expected: str) -> None:
+    assert marker(*_pair(before, after)) == expected

@@ -13,13 +13,13 @@ import streamlit as st
 
 from riskcalc import Assessment
 from riskcalc.explain import headline
+from ui.lib.course_rows import HEADER, course_rows
 from ui.lib.vocabulary import Vocabulary
 from ui.lib.whatif import Change, CourseStep
 from ui.lib.wording import (
     badge_text,
     context_line,
     finding_markdown,
-    format_value,
     groups_text,
     missing_without_effect,
     note_markdown,
@@ -122,35 +122,11 @@ def changes(change: Change | None, *, brief: bool = False) -> None:
 
 
 def course(steps: list[CourseStep], words: Vocabulary) -> None:
-    """The group as the results arrive, one row per step, with a text marker where the group changes."""
-    rows = ["| Step | Results known | Group | Still possible | Change |", "|---|---|---|---|---|"]
-    previous: Assessment | None = None
-    for step in steps:
-        a = step.assessment
-        group = headline(a).cell
-        marker = "" if previous is None else _course_marker(previous, a)
-        added = "; ".join(
-            f"{words.label(field)}: {format_value(field, getattr(a.patient, field), words)}"
-            for field in _added(step, steps)
+    """The group as the results arrive, one row per step, with a text marker where the group changes (the
+    same rows as the handouts print, ui.lib.course_rows)."""
+    lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+    for row in course_rows(steps, words):
+        lines.append(
+            f"| {row.step} | {row.added.replace('|', '/')} | **{row.group}** | {row.possible} | {row.change} |"
         )
-        rows.append(
-            f"| {step.label} | {added.replace('|', '/')} | **{group}** | {groups_text(a.possible_groups)} | {marker} |"
-        )
-        previous = a
-    st.markdown("\n".join(rows))
-
-
-def _course_marker(previous: Assessment, current: Assessment) -> str:
-    """How the result moved from one step to the next. A provisional result is its range, so a step that
-    only narrows the range, or settles on a group the range held, does not 'change' the group."""
-    if current.possible_groups == previous.possible_groups:
-        return ""
-    if set(current.possible_groups) <= set(previous.possible_groups):
-        return "✓ now final" if not current.provisional else "◆ fewer groups possible"
-    return "◆ group changed"
-
-
-def _added(step: CourseStep, steps: list[CourseStep]) -> list[str]:
-    index = steps.index(step)
-    before = set(steps[index - 1].known) if index else set()
-    return [field for field in step.known if field not in before]
+    st.markdown("\n".join(lines))
