@@ -21,8 +21,9 @@ BLOCKING = {"serious", "critical"}
 
 
 def group_badge(page: Page):
-    """The element that states the group in words (the badge), whatever symbol precedes it."""
-    return page.get_by_text(GROUP).first
+    """The element that states the group in words (the badge), whatever symbol precedes it. Not the phone's
+    one-line result bar, which states it too but is hidden on a wide screen."""
+    return page.locator(".rc-badge").get_by_text(GROUP).first
 
 
 def open_page(page: Page, url: str) -> None:
