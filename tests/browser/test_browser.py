@@ -8,28 +8,14 @@ import re
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from bench.harness.browser import wait_idle
+from tests.browser.pages import GROUP, blocking_violations, group_badge, open_page
 
 pytestmark = pytest.mark.browser
 
 SHARED = "/?age_years=4&wbc_10e9_per_l=12&genetics=etv6_runx1&cns_status=CNS1&mrd_eoi_percent=0"
-GROUP = re.compile(r"Risk group: (Favorable|Standard|High)")
-BLOCKING = {"serious", "critical"}
-
-
-def group_badge(page: Page):
-    """The element that states the group in words (the badge), whatever symbol precedes it. Not the phone's
-    one-line result bar, which states it too but is hidden on a wide screen."""
-    return page.locator(".rc-badge").get_by_text(GROUP).first
-
-
-def open_page(page: Page, url: str) -> None:
-    page.goto(url)
-    wait_idle(page)
-    expect(page.get_by_role("heading", level=1)).to_be_visible()
 
 
 def test_shared_link_shows_the_case_assessed(page: Page, app_url: str) -> None:
@@ -92,16 +78,6 @@ def test_teaching_case_and_quiz(page: Page, app_url: str) -> None:
     check.click()
     expect(page.get_by_text(re.compile("^Correct after 2 tries"))).to_be_visible()
     expect(group_badge(page)).to_contain_text("Risk group: Favorable")
-
-
-def blocking_violations(page: Page) -> list[str]:
-    results = Axe().run(page)
-    violations = results.response["violations"]
-    return [
-        f"{item['id']} ({item['impact']}): {item['help']} - {len(item['nodes'])} node(s)"
-        for item in violations
-        if item.get("impact") in BLOCKING
-    ]
 
 
 @pytest.mark.parametrize("path", [SHARED, "/cases"], ids=["calculator", "cases"])

@@ -14,23 +14,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
 from bench.harness.browser import wait_idle
+from tests.browser.pages import blocking_violations, open_page
 from ui.lib.teaching import quiz_order, teaching_cases
 
 pytestmark = pytest.mark.browser
 
 SHOTS = Path(os.environ.get("RISKCALC_SHOTS", "/tmp/shots"))
-BLOCKING = {"serious", "critical"}
 PH_POSITIVE = "Philadelphia-positive ALL at 52"
-
-
-def open_page(page: Page, url: str) -> None:
-    page.goto(url)
-    wait_idle(page)
-    expect(page.get_by_role("heading", level=1)).to_be_visible()
 
 
 def choose_case(page: Page, title: str) -> None:
@@ -167,10 +160,4 @@ def test_the_answered_quiz_question_stays_readable(page: Page, app_url: str) -> 
     expect(page.get_by_text(re.compile("^Correct at the first try"))).to_be_visible()
     charts_drawn(page, 2)
     shoot(page, "quiz_answered_desktop")
-    violations = Axe().run(page).response["violations"]
-    serious = [
-        f"{item['id']} ({item['impact']}): {item['help']}: {[node['target'] for node in item['nodes']]}"
-        for item in violations
-        if item.get("impact") in BLOCKING
-    ]
-    assert serious == []
+    assert blocking_violations(page) == []

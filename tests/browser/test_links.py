@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from bench.harness.browser import wait_idle
+from tests.browser.pages import open_page
 
 pytestmark = pytest.mark.browser
 
@@ -25,12 +26,6 @@ AGE, WBC = "Age at diagnosis (years)", "White cell count at diagnosis (x10⁹/L)
 MRD_EOI = "End-of-induction MRD value (%)"
 BAD_WBC = "/?age_years=12&wbc_10e9_per_l=60000"
 HINT = "did you mean 60 x10⁹/L? (60000 cells per µL: use wbc_per_ul=60000)"
-
-
-def open_page(page: Page, url: str) -> None:
-    page.goto(url)
-    wait_idle(page)
-    expect(page.get_by_role("heading", level=1)).to_be_visible()
 
 
 def main_text(page: Page) -> str:
