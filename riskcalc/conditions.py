@@ -65,7 +65,7 @@ def _field_kind(field: str) -> tuple[str, type[Enum] | None]:
         base = get_args(base)[0]
     if base is bool:
         return "bool", None
-    if base is float:
+    if base in (float, int):
         return "number", None
     if get_origin(base) in (frozenset, set):
         (member,) = get_args(base)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, computed_field, field_validator
 from pydantic_core import PydanticCustomError
 
 
@@ -72,6 +72,22 @@ class SteroidPretreatment(StrEnum):
     NONE = "none"
     LE_24H = "le_24h"
     GT_24H = "gt_24h"
+
+
+class KMT2APartner(StrEnum):
+    """The partner gene of a KMT2A rearrangement, as far as the schemes distinguish it (BFM and DCOG read only
+    KMT2A::AFF1, the t(4;11))."""
+
+    AFF1 = "AFF1"
+    OTHER = "other"
+
+
+class PrednisoneResponse(StrEnum):
+    """Blood blasts on day 8 after the 7-day prednisone prephase (the definition and its disputed boundary
+    live in rules/)."""
+
+    GOOD = "good"
+    POOR = "poor"
 
 
 class Direction(StrEnum):
@@ -151,6 +167,58 @@ class Patient(BaseModel):
         strict=True,
         description="Down syndrome (constitutional trisomy 21). None means not given.",
     )
+    kmt2a_partner: KMT2APartner | None = Field(
+        default=None,
+        description="Partner of a KMT2A rearrangement: 'AFF1' (KMT2A::AFF1, t(4;11)) or 'other'; only with the "
+        "genetics code kmt2a_r. None means not determined.",
+    )
+    modal_chromosome_number: int | None = Field(
+        default=None,
+        ge=20,
+        le=100,
+        strict=True,
+        description="Modal number of chromosomes in the blasts (karyotype), 20 to 100. None means not given.",
+        json_schema_extra={"unit": "chromosomes"},
+    )
+    dna_index: float | None = Field(
+        default=None,
+        ge=0.5,
+        le=2.0,
+        allow_inf_nan=False,
+        strict=True,
+        description="DNA index of the blasts by flow cytometry (1.0 = diploid), 0.5 to 2.0. None means not given.",
+        json_schema_extra={"unit": "ratio"},
+    )
+    prednisone_response: PrednisoneResponse | None = Field(
+        default=None,
+        description="Response to the 7-day prednisone prephase, from blood blasts on day 8: 'good' or 'poor'. "
+        "None means not known. Give either this or pb_blasts_day8_per_ul, not both.",
+    )
+    pb_blasts_day8_per_ul: float | None = Field(
+        default=None,
+        ge=0,
+        le=2_000_000,
+        allow_inf_nan=False,
+        strict=True,
+        description="Blood blasts per microlitre on day 8 after the 7-day prednisone prephase, 0 to 2,000,000: "
+        "the count the prednisone response is read from. Give either this or prednisone_response, not both.",
+        json_schema_extra={"unit": "per µL"},
+    )
+    mrd_day15_bm_percent: Percent | None = Field(
+        default=None,
+        description="Day-15 bone-marrow MRD by flow cytometry, in percent (0.01 % = 10^-4). None means not measured.",
+    )
+    eoi_marrow_blasts_percent: Percent | None = Field(
+        default=None,
+        description="Blasts in the bone marrow by morphology at the end of induction, in percent of nucleated "
+        "cells (under 5 % = M1, remission). None means not given.",
+    )
+    sj_consolidation_mrd_persistent: bool | None = Field(
+        default=None,
+        strict=True,
+        description="MRD persisting during consolidation, as St Jude Total XVI defined it (attested by the user: "
+        "the threshold was not read). None means not known.",
+    )
 
     @field_validator("genetics")
     @classmethod
@@ -165,6 +233,57 @@ class Patient(BaseModel):
         # hypodiploidy with high_hyperdiploidy is accepted: a doubled hypodiploid clone can look hyperdiploid
         # (masked hypodiploidy), and the rule files explain it in a note.
         return codes
+
+    # The checks of one input against another sit on the later field (pydantic validates in declaration order,
+    # so the earlier one is in `info.data`): the error then names the field to correct, and the other in words.
+
+    @field_validator("kmt2a_partner")
+    @classmethod
+    def _partner_needs_rearrangement(cls, partner: KMT2APartner | None, info: ValidationInfo) -> KMT2APartner | None:
+        if partner is not None and "genetics" in info.data and GeneticCode.KMT2A_R not in info.data["genetics"]:
+            raise PydanticCustomError(
+                "kmt2a_partner_without_kmt2a_r",
+                "a KMT2A partner is given, but genetics does not include kmt2a_r: the partner needs the rearrangement",
+            )
+        return partner
+
+    @field_validator("modal_chromosome_number")
+    @classmethod
+    def _count_agrees_with_codes(cls, modal: int | None, info: ValidationInfo) -> int | None:
+        """The counts are those of the genetic codes' own definitions (hypodiploidy: under 44 chromosomes; high
+        hyperdiploidy: 51 to 67), so that a count and a code never say two different things."""
+        if "genetics" not in info.data:  # genetics itself was refused, and that error is reported
+            return modal
+        codes = info.data["genetics"]
+        if modal is not None and modal < 44 and GeneticCode.HYPODIPLOIDY not in codes:
+            raise PydanticCustomError(
+                "modal_number_without_hypodiploidy",
+                "{modal} chromosomes is hypodiploidy (under 44), but genetics does not include hypodiploidy: add it",
+                {"modal": modal},
+            )
+        if (
+            modal is not None
+            and 51 <= modal <= 67
+            and not codes & {GeneticCode.HIGH_HYPERDIPLOIDY, GeneticCode.HYPODIPLOIDY}
+        ):
+            raise PydanticCustomError(
+                "modal_number_without_hyperdiploidy",
+                "{modal} chromosomes is high hyperdiploidy (51 to 67), but genetics does not include "
+                "high_hyperdiploidy: add it (with hypodiploidy as well for a doubled hypodiploid clone)",
+                {"modal": modal},
+            )
+        return modal
+
+    @field_validator("pb_blasts_day8_per_ul")
+    @classmethod
+    def _one_prednisone_response(cls, count: float | None, info: ValidationInfo) -> float | None:
+        if count is not None and info.data.get("prednisone_response") is not None:
+            raise PydanticCustomError(
+                "prednisone_response_twice",
+                "the day-8 blast count gives the prednisone response, which prednisone_response gives too: "
+                "give one of them",
+            )
+        return count
 
 
 class Citation(BaseModel):
@@ -190,6 +309,9 @@ class Finding(BaseModel):
     citations: tuple[Citation, ...] = Field(min_length=1)
     evidence: EvidenceStatus
     evidence_note: str | None = None
+    disputed: str | None = Field(
+        default=None, description="Set when the case sits on a boundary the sources read differently: where, briefly."
+    )
 
 
 class Note(BaseModel):
@@ -202,6 +324,9 @@ class Note(BaseModel):
     citations: tuple[Citation, ...] = Field(min_length=1)
     evidence: EvidenceStatus
     evidence_note: str | None = None
+    disputed: str | None = Field(
+        default=None, description="Set when the case sits on a boundary the sources read differently: where, briefly."
+    )
 
 
 class Scenario(BaseModel):
@@ -267,6 +392,12 @@ class Classification(BaseModel):
     fired_rules: list[str]
     disclaimer: str
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def disputed(self) -> list[str]:
+        """The boundaries this case sits on that the sources read differently (each said in its finding or note)."""
+        return [item.disputed for item in (*self.findings, *self.notes) if item.disputed]
+
 
 class ModelTier(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -275,6 +406,7 @@ class ModelTier(BaseModel):
     name: str
     colour: str
     ladder: str | None = None
+    high_risk: bool = Field(default=False, description="A tier in which the scheme calls a child high risk.")
 
 
 class ModelInfo(BaseModel):
@@ -285,6 +417,7 @@ class ModelInfo(BaseModel):
     id: str
     version: str
     title: str
+    short: str = Field(description="The scheme's name where the title is too long (a table column, a list).")
     era: str
     source: str
     lineage: str

@@ -23,10 +23,12 @@ taken as they are, and the fraction names keep accepting both notations.
 from __future__ import annotations
 
 import re
+import types
 import typing
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from enum import Enum
+from typing import Annotated, Any
 
 import annotated_types
 from pydantic import ValidationError
@@ -56,14 +58,41 @@ ALIASES: dict[str, Alias] = {
     "mrd_day8_pb_fraction": Alias("mrd_day8_pb_percent", Decimal(100), "fraction"),
     "mrd_eoi_fraction": Alias("mrd_eoi_percent", Decimal(100), "fraction"),
     "mrd_eoc_fraction": Alias("mrd_eoc_percent", Decimal(100), "fraction"),
+    "mrd_day15_bm_fraction": Alias("mrd_day15_bm_percent", Decimal(100), "fraction"),
 }
 # Each percent field with its fraction name (mrd_eoi_percent -> mrd_eoi_fraction), derived from ALIASES.
 FRACTION_NAMES: dict[str, str] = {alias.field: name for name, alias in ALIASES.items() if alias.unit == "fraction"}
-NUMERIC_FIELDS = ("age_years", "wbc_10e9_per_l", "mrd_day8_pb_percent", "mrd_eoi_percent", "mrd_eoc_percent")
-# The yes/no inputs, read from their declaration (bool, or bool | None).
-FLAG_FIELDS = tuple(
-    name for name, info in Patient.model_fields.items() if info.annotation is bool or info.annotation == (bool | None)
-)
+
+
+def _declared(name: str) -> tuple[Any, ...]:
+    """The types a Patient field is declared with, without None (float | None -> (float,))."""
+    annotation = Patient.model_fields[name].annotation
+    members = typing.get_args(annotation) if typing.get_origin(annotation) in (typing.Union, types.UnionType) else ()
+    declared = tuple(member for member in members if member is not type(None)) or (annotation,)
+    # Percent = Annotated[float, ...]: the bounds ride on the type; what matters here is the float under them.
+    return tuple(
+        typing.get_args(member)[0] if typing.get_origin(member) is Annotated else member for member in declared
+    )
+
+
+# Each input's kind, read from its declaration on Patient (riskcalc.models), so that a new input is read from
+# links, files and the command line without being named here.
+NUMERIC_FIELDS = tuple(name for name in Patient.model_fields if _declared(name)[0] in (float, int))
+INTEGER_FIELDS = tuple(name for name in Patient.model_fields if _declared(name)[0] is int)
+# The yes/no inputs (bool, or bool | None).
+FLAG_FIELDS = tuple(name for name in Patient.model_fields if _declared(name)[0] is bool)
+
+
+def _codes(name: str) -> tuple[str, ...]:
+    """The codes a field takes (a set of codes, or one of them), as the model spells them; () for others."""
+    declared = _declared(name)[0]
+    inner = typing.get_args(declared)  # frozenset[GeneticCode] -> (GeneticCode,)
+    kind = inner[0] if inner else declared
+    return tuple(code.value for code in kind) if isinstance(kind, type) and issubclass(kind, Enum) else ()
+
+
+# Inputs whose values are codes, with the codes as the model spells them.
+CODE_FIELDS: dict[str, tuple[str, ...]] = {name: _codes(name) for name in Patient.model_fields if _codes(name)}
 _POWER_OF_TEN = re.compile(r"^(?:(?P<mantissa>[-+]?\d+(?:\.\d+)?)\s*[x×*]\s*)?10\s*\^\s*(?P<exponent>[-+−]?\d+)$")
 _EXPONENT = re.compile(r"\d\s*[eE]\s*[-+]?\d")
 _TRUE = {"true", "yes", "y", "1"}
@@ -209,6 +238,25 @@ def alternative_reading(field: str, value: float) -> tuple[str, Decimal] | None:
     return None
 
 
+def _spelled(field: str, code: Any) -> Any:
+    """A code given in another letter case (ETV6_RUNX1, cns1, aff1), as the model spells it: people type codes
+    as they see them written. Anything that is no code of the field is left for Patient to refuse by name."""
+    if not isinstance(code, str):
+        return code
+    return {known.lower(): known for known in CODE_FIELDS[field]}.get(code.strip().lower(), code)
+
+
+def _whole(field: str, number: Decimal | float) -> int:
+    """A count given as a number: 46 and '46' are read, 46.5 is refused rather than rounded."""
+    exact = Decimal(repr(number)) if isinstance(number, float) else number
+    if exact.is_finite() and exact.adjusted() > 18:  # 1e999999999 would take minutes to make whole
+        raise InputError(field, f"{number} is out of any valid range")
+    if not exact.is_finite() or exact != exact.to_integral_value():
+        shown = plain(exact) if exact.is_finite() and exact.adjusted() >= -18 else str(number)
+        raise InputError(field, f"{shown} is not a whole number")
+    return int(exact)
+
+
 def _flag(field: str, value: Any) -> bool:
     if isinstance(value, bool):
         return value
@@ -254,14 +302,16 @@ def to_model_fields(raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]
                 data[field] = float(Decimal(number) * alias.factor)
             except ArithmeticError:
                 raise InputError(name, f"{value!r} is out of any valid range") from None
+        elif field in INTEGER_FIELDS:
+            data[field] = _whole(name, read_number(name, value))
         elif field in NUMERIC_FIELDS:
             data[field] = float(read_number(name, value))  # beyond the float range this is inf: Patient rejects it
         elif field in FLAG_FIELDS:
             data[field] = _flag(name, value)
         elif field == "genetics":
-            data[field] = _genetics(value)
-        elif field == "cns_status" and isinstance(value, str):
-            data[field] = value.strip()
+            data[field] = [_spelled(field, code) for code in _genetics(value)]
+        elif field in CODE_FIELDS and isinstance(value, str):
+            data[field] = _spelled(field, value.strip())
         elif field in Patient.model_fields:
             data[field] = value
         else:

@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 
 from pydantic import ValidationError
 
-from riskcalc import CNSStatus, GeneticCode, Patient
+from riskcalc import Patient
 from riskcalc.units import (
     ALIASES,
     NUMERIC_FIELDS,
@@ -44,26 +44,12 @@ PRESENT, COMPARE, SEED = "present", "compare", "seed"
 APP_PARAMETERS = (PRESENT, COMPARE, SEED)
 _TRACKING_PREFIXES = ("utm_",)
 _TRACKING_NAMES = frozenset({"fbclid", "gclid", "dclid", "msclkid", "igshid", "mc_cid", "mc_eid", "_ga", "_gl"})
-# Fields whose values are codes: a link may give them in any case (ETV6_RUNX1, cns1), as people type them.
-_CODES: dict[str, tuple[str, ...]] = {
-    "genetics": tuple(code.value for code in GeneticCode),
-    "cns_status": tuple(status.value for status in CNSStatus),
-}
 
 
 def is_tracking(name: str) -> bool:
     """True for a parameter that sites add to links they pass on (utm_source, fbclid, ...)."""
     lowered = name.lower()
     return lowered in _TRACKING_NAMES or lowered.startswith(_TRACKING_PREFIXES)
-
-
-def _known_case(field: str, value: str) -> str:
-    """A code given in another letter case, written as the model spells it; anything else unchanged."""
-    codes = _CODES.get(field)
-    if codes is None:
-        return value
-    spelled = {code.lower(): code for code in codes}
-    return ",".join(spelled.get(item.strip().lower(), item) for item in value.split(","))
 
 
 def _number(value: float) -> str:
@@ -76,12 +62,12 @@ def query_from_patient(patient: Patient) -> dict[str, str]:
     """The query parameters of a case: only the inputs that are given, in Patient field order."""
     query: dict[str, str] = {}
     for name, value in patient.model_dump(mode="json").items():
-        if value is None or value == [] or value is False:
-            continue  # absent means "not given"; testicular_involvement is false unless stated
+        if value is None or value == [] or value == Patient.model_fields[name].default:
+            continue  # absent means "not given"; testicular_involvement is false unless stated (its default)
         if isinstance(value, list):
             query[name] = ",".join(sorted(value))
         elif isinstance(value, bool):
-            query[name] = "true"
+            query[name] = "true" if value else "false"
         elif isinstance(value, (int, float)):
             query[name] = _number(value)
         else:
@@ -286,7 +272,7 @@ def read_link(params: Mapping[str, str | Sequence[str]], words: Vocabulary | Non
                 "parameter out when the result is not known."
             )
         else:
-            raw[name] = _known_case(target, listed[0])
+            raw[name] = listed[0]
     reading = read_values(raw, words)
     reading = Reading(reading.patient, reading.fields, [*early, *reading.problems], reading.missing)
     messages = [
