@@ -147,7 +147,12 @@ def _plan(rulebook: Rulebook, patient: Patient, caller: str = "assess") -> _Plan
         raise TypeError(f"{caller}() takes a Patient, not {type(patient).__name__}")
     if not _inside(rulebook, patient):  # outside the population no tier is computed, so nothing is pending
         return _Plan(patient, [], [], [])
-    names = [name for name in rulebook.pending if _is_missing(getattr(patient, name))]
+    names = [
+        name
+        for name in rulebook.pending
+        if _is_missing(getattr(patient, name))
+        and all(_is_missing(getattr(patient, other)) for other in rulebook.pending_unless.get(name, ()))
+    ]
     fillings = list(itertools.product(*(rulebook.pending[name] for name in names))) if names else []
     probes = _probes(rulebook, names, fillings) if fillings else []
     return _Plan(patient, names, fillings, probes)
@@ -355,6 +360,7 @@ def model_info(model: str = DEFAULT_MODEL) -> ModelInfo:
         id=book.model_id,
         version=book.version,
         title=book.title,
+        short=book.short,
         era=book.era,
         source=book.source,
         lineage=book.lineage,
@@ -362,7 +368,9 @@ def model_info(model: str = DEFAULT_MODEL) -> ModelInfo:
         age_from=book.age_from,
         age_below=book.age_below,
         tiers=[tier.id for tier in book.tiers],
-        tier_details=[ModelTier(id=t.id, name=t.name, colour=t.colour, ladder=t.ladder) for t in book.tiers],
+        tier_details=[
+            ModelTier(id=t.id, name=t.name, colour=t.colour, ladder=t.ladder, high_risk=t.high_risk) for t in book.tiers
+        ],
         inputs=list(book.inputs),
         pending=list(book.pending),
         notes=[note.note for note in book.standing_notes if note.note is not None],

@@ -199,6 +199,22 @@ def classification_cell(result: Classification) -> str:
     return f"Provisional: {' | '.join(names)} (waiting for {waiting})"
 
 
+def calls_high_risk(result: Classification) -> str:
+    """Whether the scheme calls the child high risk (a tier its model.yaml marks `high_risk`), in one word:
+    'yes', 'no', 'possibly' while the pending results can still decide it, or 'n/a' without a tier."""
+    if result.status != ClassificationStatus.CLASSIFIED:
+        return "n/a"
+    book = get_rulebook(result.model_id)
+    high = {book.tier(tier).high_risk for tier in result.possible_tiers}
+    return "possibly" if len(high) > 1 else ("yes" if high == {True} else "no")
+
+
+def disputed_mark(result: Classification) -> str:
+    """'Disputed boundary: at exactly 300 x10^9/L the sources differ' when the case sits on a cut-off that two
+    sources read differently (the finding or note says what each reads); '' otherwise."""
+    return f"Disputed boundary: {'; '.join(result.disputed)}" if result.disputed else ""
+
+
 def _explained(item: Finding | Note, head: str) -> list[str]:
     lines = [head, _wrap(item.text, "    ")]
     if item.evidence_note:  # what exactly is unconfirmed travels with the sentence
@@ -213,6 +229,8 @@ def classification_text(result: Classification) -> str:
     lines += [_wrap(result.disclaimer, ""), ""]
     if result.classifications:
         lines.append("Also: " + ", ".join(f"{name} = {value}" for name, value in result.classifications.items()))
+    if result.disputed:
+        lines.append(disputed_mark(result))
     if result.pending:
         lines.append(f"Pending: {', '.join(result.pending)}")
     for text in result.assumed:

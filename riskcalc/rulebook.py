@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from riskcalc.conditions import AllOf, Condition, ConditionError, atoms, fields_of, parse_condition
 from riskcalc.models import Citation, Direction, EvidenceStatus, Finding, GeneticCode, Note, Patient
@@ -22,6 +22,7 @@ from riskcalc.rulefiles import (
     FindingSpec,
     ModelSpec,
     NoteSpec,
+    PendingSpec,
     ReferenceSpec,
     RulebookError,
     Shown,
@@ -129,6 +130,7 @@ class TierInfo:
     name: str
     colour: str
     ladder: str | None = None
+    high_risk: bool = False
 
 
 @dataclass(frozen=True)
@@ -173,6 +175,9 @@ class Rulebook:
     tiers: tuple[TierInfo, ...] = ()
     inputs: tuple[str, ...] = ()
     assumed_absent: tuple[Assumed, ...] = ()
+    short: str = ""  # the scheme's name where a title is too long (a table column, a list of schemes)
+    # A pending input is not waited for when one of these inputs is given (it gives the same result).
+    pending_unless: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # Derived in __post_init__ from the fields above: lookups by rule id, and whether pending inputs separate.
     _by_id: dict[str, Rule] = field(init=False, repr=False, compare=False, default_factory=dict)
     _position: dict[str, int] = field(init=False, repr=False, compare=False, default_factory=dict)
@@ -340,6 +345,7 @@ class _Compiler:
                 citations=citations,
                 evidence=spec.evidence,
                 evidence_note=evidence_note,
+                disputed=_words(spec.disputed),
             )
             rule = Rule(
                 id=spec.id,
@@ -362,7 +368,12 @@ class _Compiler:
             )
         else:
             note = Note(
-                rule_id=spec.id, text=text, citations=citations, evidence=spec.evidence, evidence_note=evidence_note
+                rule_id=spec.id,
+                text=text,
+                citations=citations,
+                evidence=spec.evidence,
+                evidence_note=evidence_note,
+                disputed=_words(spec.disputed),
             )
             rule = Rule(
                 id=spec.id,
@@ -436,10 +447,13 @@ def _check_signals(rules: list[Rule], grouping: dict[str, tuple[Tier, ...]], whe
                 )
 
 
-def _check_pending(model: ModelSpec, where: str) -> dict[str, tuple[Any, ...]]:
-    base = {"age_years": max(model.population.age_years.start, 5.0), "wbc_10e9_per_l": 5.0}
+def _check_pending(model: ModelSpec, where: str) -> tuple[dict[str, tuple[Any, ...]], dict[str, tuple[str, ...]]]:
+    """The representatives of each pending input, each a valid value of its field on its own (checks of one
+    field against another, such as a KMT2A partner needing kmt2a_r, are the rules' to respect); and, for an
+    input whose wait another input can end, those inputs."""
     pending: dict[str, tuple[Any, ...]] = {}
-    for name, representatives in model.pending.items():
+    unless: dict[str, tuple[str, ...]] = {}
+    for name, entry in model.pending.items():
         if name not in Patient.model_fields:
             raise RulebookError(where, f"pending: unknown Patient field {name!r}")
         default = Patient.model_fields[name].default
@@ -447,17 +461,25 @@ def _check_pending(model: ModelSpec, where: str) -> dict[str, tuple[Any, ...]]:
             raise RulebookError(
                 where, f"pending: {name!r} always has a value (default {default!r}), so it is never pending"
             )
+        representatives = entry.values if isinstance(entry, PendingSpec) else entry
         if not representatives:
             raise RulebookError(where, f"pending: {name!r} needs at least one representative value")
+        info = Patient.model_fields[name]
+        field_type: TypeAdapter[Any] = TypeAdapter(Annotated[info.annotation, info])
         for value in representatives:
             try:
-                Patient.model_validate({**base, name: value})
+                field_type.validate_python(value)
             except ValidationError as error:
                 raise RulebookError(
                     where, f"pending: {name} = {value!r} is not a valid value: {error.errors()[0]['msg']}"
                 ) from None
+        if isinstance(entry, PendingSpec):
+            strangers = [other for other in entry.unless_given if other not in Patient.model_fields or other == name]
+            if strangers:
+                raise RulebookError(where, f"pending: {name}: unless_given names no other Patient field: {strangers}")
+            unless[name] = tuple(entry.unless_given)
         pending[name] = tuple(tuple(value) if isinstance(value, list) else value for value in representatives)
-    return pending
+    return pending, unless
 
 
 def _check_inputs(model: ModelSpec, rules: list[Rule], where: str) -> None:
@@ -467,6 +489,9 @@ def _check_inputs(model: ModelSpec, rules: list[Rule], where: str) -> None:
     if unknown:
         raise RulebookError(where, f"inputs: unknown Patient field(s) {unknown}")
     read = set().union(*(fields_of(rule.condition) for rule in rules)) | set(model.pending)
+    read |= {
+        other for entry in model.pending.values() if isinstance(entry, PendingSpec) for other in entry.unless_given
+    }
     read |= {item.field for item in model.assumed_absent}
     undeclared = sorted(read - set(model.inputs))
     if undeclared:
@@ -546,7 +571,7 @@ def _load(model_id: str, root: Path, shown: Shown) -> Rulebook:
             compiler.add(note_spec, shown(path), spec.branch)
         labels.update({code.value: label for code, label in spec.labels.items()})
 
-    pending = _check_pending(model, where)
+    pending, pending_unless = _check_pending(model, where)
     _check_labels(labels, compiler.rules, pending, shown(model_dir))
     grouping = _compile_grouping(model, where)
     _check_signals(compiler.rules, grouping, where)
@@ -555,10 +580,12 @@ def _load(model_id: str, root: Path, shown: Shown) -> Rulebook:
         model_id=model.id,
         version=model.version,
         title=model.title,
+        short=model.short or model.title,
         disclaimer=" ".join(model.disclaimer.split()),
         rules=tuple(compiler.rules),
         grouping=grouping,
         pending=pending,
+        pending_unless=pending_unless,
         references=references,
         labels=labels,
         factors=tuple(model.factors),
@@ -570,7 +597,7 @@ def _load(model_id: str, root: Path, shown: Shown) -> Rulebook:
         population_text=" ".join(model.population.text.split()),
         age_from=model.population.age_years.start,
         age_below=model.population.age_years.below,
-        tiers=tuple(TierInfo(tier.id, tier.name, tier.colour, tier.ladder) for tier in model.tiers),
+        tiers=tuple(TierInfo(tier.id, tier.name, tier.colour, tier.ladder, tier.high_risk) for tier in model.tiers),
         inputs=tuple(model.inputs),
         assumed_absent=tuple(Assumed(item.field, " ".join(item.text.split())) for item in model.assumed_absent),
     )

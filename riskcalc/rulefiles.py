@@ -88,6 +88,9 @@ class NoteSpec(_Strict):
     cite: list[str] = Field(min_length=1)
     evidence: EvidenceStatus
     evidence_note: str | None = None
+    # A boundary two sources print with different operators: a short phrase the page shows on the result,
+    # e.g. "at exactly 300 x10^9/L the sources differ" (the text says what each source reads).
+    disputed: str | None = Field(default=None, min_length=10)
 
 
 class FindingSpec(_Strict):
@@ -97,6 +100,9 @@ class FindingSpec(_Strict):
     cite: list[str] = Field(min_length=1)
     evidence: EvidenceStatus
     evidence_note: str | None = None
+    # A boundary two sources print with different operators: a short phrase the page shows on the result,
+    # e.g. "at exactly 300 x10^9/L the sources differ" (the text says what each source reads).
+    disputed: str | None = Field(default=None, min_length=10)
     factor: str = Field(min_length=1)
     effect: EffectSpec = EffectSpec()
     direction: Direction
@@ -132,6 +138,9 @@ class TierSpec(_Strict):
     name: str = Field(min_length=1)
     colour: str = Field(pattern=_COLOUR)
     ladder: str | None = None
+    # The tiers in which the scheme calls a child high risk (its high and very-high groups): what the Protocols
+    # page and the quiz "which protocol calls this child high risk?" compare across schemes, whose tiers differ.
+    high_risk: bool = False
 
 
 class AgeRangeSpec(_Strict):
@@ -147,6 +156,14 @@ class PopulationSpec(_Strict):
     text: str = Field(min_length=10)
 
 
+class PendingSpec(_Strict):
+    """A pending input whose wait ends when another input gives the same result (the prednisone response,
+    given as good/poor or as the day-8 blast count it is read from)."""
+
+    values: list[Any] = Field(min_length=1)
+    unless_given: list[str] = Field(min_length=1)
+
+
 class AssumedSpec(_Strict):
     """An input the model reads but never waits for: when it is not given, the result says what is assumed."""
 
@@ -158,6 +175,7 @@ class ModelSpec(_Strict):
     id: str = Field(pattern=_NAME)
     version: str = Field(pattern=r"^\d+\.\d+\.\d+$")
     title: str
+    short: str | None = Field(default=None, min_length=2, max_length=24)  # the name in a table column or a list
     era: str = Field(min_length=1)
     source: str = Field(min_length=1)
     population: PopulationSpec
@@ -169,7 +187,7 @@ class ModelSpec(_Strict):
     factors: list[str] = Field(min_length=1)
     standing_notes: list[StandingNoteSpec] = Field(default_factory=list)
     branches: list[BranchSpec] = Field(min_length=1)
-    pending: dict[str, list[Any]]
+    pending: dict[str, list[Any] | PendingSpec]
 
 
 class ReferenceSpec(_Strict):

@@ -143,8 +143,14 @@ def evaluate(patient: Patient, model: str) -> OracleResult:
         if any(rule.effect.get("status") == status for rule in fired):
             return OracleResult(status, None, [], [], ids, assumed)
     (branch,) = {rule.selects for rule in fired if rule.selects}
-    names = [name for name in book.pending if _missing(facts[name])]
-    fillings = list(itertools.product(*(book.pending[name] for name in names)))  # [()] when nothing is pending
+    names = [
+        name
+        for name, entry in book.pending.items()
+        if _missing(facts[name])
+        and not (isinstance(entry, dict) and any(not _missing(facts[other]) for other in entry["unless_given"]))
+    ]
+    values = {name: entry["values"] if isinstance(entry, dict) else entry for name, entry in book.pending.items()}
+    fillings = list(itertools.product(*(values[name] for name in names)))  # [()] when nothing is pending
     tiers = []
     for filling in fillings:
         filled = dict(facts)
@@ -152,13 +158,13 @@ def evaluate(patient: Patient, model: str) -> OracleResult:
             filled[name] = frozenset(value) if isinstance(value, list) else value
         signals = {signal for rule in _fired(book, filled) for signal in rule.effect.get("signals", [])}
         tiers.append(_tier(book, branch, signals))
-    pending = [
-        name
-        for i, name in enumerate(names)
-        if any(
-            tiers[a] != tiers[b] and all(fa[j] == fb[j] for j in range(len(names)) if j != i)
-            for (a, fa), (b, fb) in itertools.combinations(enumerate(fillings), 2)
-        )
-    ]
+    pending = []
+    for i, name in enumerate(names):  # matters when two fillings that differ only in it give different tiers
+        tiers_by_rest: dict[tuple[Any, ...], set[str]] = {}
+        for filling, tier in zip(fillings, tiers):
+            rest = tuple(repr(value) for j, value in enumerate(filling) if j != i)
+            tiers_by_rest.setdefault(rest, set()).add(tier)
+        if any(len(seen) > 1 for seen in tiers_by_rest.values()):
+            pending.append(name)
     possible = sorted(set(tiers), key=book.tiers.index)
     return OracleResult("classified", possible[0], possible, pending, ids, assumed)
