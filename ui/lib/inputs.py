@@ -23,9 +23,9 @@ from typing import Any
 import streamlit as st
 
 from riskcalc import CNSStatus, GeneticCode, Patient
-from riskcalc.units import ALIASES, InputError, plain, read_number
+from riskcalc.units import ALIASES, CODE_FIELDS, FLAG_FIELDS, InputError, plain, read_number
 from ui.lib.query import Problem, Reading, read_values
-from ui.lib.vocabulary import MRD_FIELDS, FieldWords, Vocabulary
+from ui.lib.vocabulary import MRD_FIELDS, PROTOCOL_FIELDS, FieldWords, Vocabulary
 
 # Widget keys. They are kept in st.session_state across pages (see keep_across_pages) so that a student
 # who looks at the Compare page and comes back finds the case as it was.
@@ -43,6 +43,20 @@ def mrd_keys(field: str) -> tuple[str, str, str]:
     return f"in_{field}_state", f"in_{field}_unit", f"in_{field}"
 
 
+# A protocol input measured in a unit with an alternative (day-15 MRD in % or as a fraction) is drawn like the
+# MRD results: "not measured" or a value with its unit. The others are one widget each under in_<field>.
+PROTOCOL_MEASURES = tuple(name for name in PROTOCOL_FIELDS if any(alias.field == name for alias in ALIASES.values()))
+YES, NO = "yes", "no"
+
+
+def protocol_key(field: str) -> str:
+    return f"in_{field}"
+
+
+def _protocol_keys(field: str) -> tuple[str, ...]:
+    return mrd_keys(field) if field in PROTOCOL_MEASURES else (protocol_key(field),)
+
+
 ALL_KEYS: tuple[str, ...] = (
     AGE,
     AGE_UNIT,
@@ -53,6 +67,7 @@ ALL_KEYS: tuple[str, ...] = (
     CNS,
     TESTIS,
     *(key for field in MRD_FIELDS for key in mrd_keys(field)),
+    *(key for field in PROTOCOL_FIELDS for key in _protocol_keys(field)),
 )
 
 # The example case shown when the page opens without a link: a young child at diagnosis, nothing else known.
@@ -82,13 +97,27 @@ def state_from_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
         CNS: str(getattr(cns, "value", cns)) if cns else CNS_PENDING,
         TESTIS: bool(fields.get("testicular_involvement", False)),
     }
-    for field in MRD_FIELDS:
+    for field in (*MRD_FIELDS, *PROTOCOL_MEASURES):
         state_key, unit_key, value_key = mrd_keys(field)
         value = fields.get(field)
         state[state_key] = PENDING if value is None else KNOWN
         state[unit_key] = field
         state[value_key] = "" if value is None else _text(Decimal(repr(value)))
+    for field in PROTOCOL_FIELDS:
+        if field not in PROTOCOL_MEASURES:
+            state[protocol_key(field)] = _protocol_state(field, fields.get(field))
     return state
+
+
+def _protocol_state(field: str, value: Any) -> str:
+    """What the widget of a protocol input shows for a value: 'pending', a code, 'yes'/'no', or number text."""
+    if value is None:
+        return PENDING if field in CODE_FIELDS or field in FLAG_FIELDS else ""
+    if isinstance(value, bool):
+        return YES if value else NO
+    if isinstance(value, (int, float)):
+        return _text(Decimal(repr(value)))
+    return str(getattr(value, "value", value))
 
 
 def state_from_patient(patient: Patient) -> dict[str, Any]:
@@ -141,13 +170,19 @@ def raw_from_state(state: Mapping[Any, Any]) -> tuple[dict[str, Any], list[str]]
             notes.append("genetics")
     if state[CNS] != CNS_PENDING:
         raw["cns_status"] = state[CNS]
-    for field in MRD_FIELDS:
+    for field in (*MRD_FIELDS, *PROTOCOL_MEASURES):
         state_key, unit_key, value_key = mrd_keys(field)
         if state[state_key] == KNOWN:
             if str(state[value_key]).strip():
                 raw[state[unit_key]] = str(state[value_key])
             else:
                 notes.append(field)
+    for field in PROTOCOL_FIELDS:
+        if field in PROTOCOL_MEASURES:
+            continue
+        shown = state[protocol_key(field)]
+        if shown != PENDING and str(shown).strip():
+            raw[field] = {YES: True, NO: False}.get(shown, shown) if field in FLAG_FIELDS else shown
     return raw, notes
 
 
@@ -290,7 +325,49 @@ def render_inputs(words: Vocabulary) -> None:
         _render_mrd(field, words)
 
 
-def _render_mrd(field: str, words: Vocabulary) -> None:
+def render_protocol_inputs(words: Vocabulary, readers: dict[str, list[str]]) -> None:
+    """The inputs only some schemes read, each with the schemes that read it (`readers`: field -> names), in
+    an expander that opens by itself when one of them is given."""
+    given = any(
+        st.session_state.get(mrd_keys(field)[0]) == KNOWN
+        if field in PROTOCOL_MEASURES
+        else st.session_state.get(protocol_key(field)) not in (PENDING, "", None)
+        for field in PROTOCOL_FIELDS
+    )
+    with st.expander(words.protocol_section.title, expanded=given):
+        st.caption(words.protocol_section.caption)
+        for field in PROTOCOL_FIELDS:
+            named = ", ".join(readers.get(field, [])) or words.protocol_section.no_reader
+            read_by = f"{words.protocol_section.read_by} {named}."
+            if field in PROTOCOL_MEASURES:
+                _render_mrd(field, words, read_by)
+            else:
+                _render_protocol_input(field, words, read_by)
+
+
+def _render_protocol_input(field: str, words: Vocabulary, read_by: str) -> None:
+    spoken = words.fields[field]
+    key = protocol_key(field)
+    help_text = f"{spoken.help}\n\n{read_by}"
+    if field in CODE_FIELDS:
+        codes = [PENDING, *CODE_FIELDS[field]]
+        st.radio(
+            spoken.label,
+            codes,
+            key=key,
+            help=help_text,
+            format_func=lambda code: (spoken.pending or code) if code == PENDING else spoken.choices[code],
+        )
+    elif field in FLAG_FIELDS:
+        answers = {PENDING: spoken.pending or PENDING, YES: words.protocol_section.yes, NO: words.protocol_section.no}
+        st.radio(spoken.label, list(answers), key=key, horizontal=True, help=help_text, format_func=answers.__getitem__)
+    else:
+        unit = f" ({spoken.unit})" if spoken.unit else ""
+        st.text_input(f"{spoken.label}{unit}", key=key, help=help_text, placeholder=words.protocol_section.empty)
+    st.caption(read_by)
+
+
+def _render_mrd(field: str, words: Vocabulary, read_by: str | None = None) -> None:
     mrd = words.fields[field]
     state_key, unit_key, value_key = mrd_keys(field)
     st.radio(
@@ -298,7 +375,7 @@ def _render_mrd(field: str, words: Vocabulary) -> None:
         [PENDING, KNOWN],
         key=state_key,
         horizontal=True,
-        help=mrd.help,
+        help=f"{mrd.help}\n\n{read_by}" if read_by else mrd.help,
         format_func={PENDING: mrd.missing, KNOWN: mrd.known}.__getitem__,
     )
     missing = st.session_state[state_key] == PENDING
@@ -320,3 +397,5 @@ def _render_mrd(field: str, words: Vocabulary) -> None:
         on_change=_convert_unit,
         args=(value_key, unit_key, list(mrd.units), True),
     )
+    if read_by:
+        st.caption(read_by)

@@ -18,9 +18,13 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from riskcalc import CNSStatus, Patient, get_rulebook
 from riskcalc.rulebook import DEFAULT_MODEL, rules_root
-from riskcalc.units import ALIASES
+from riskcalc.units import ALIASES, CODE_FIELDS
 
 MRD_FIELDS = ("mrd_day8_pb_percent", "mrd_eoi_percent", "mrd_eoc_percent")
+# The inputs the teaching model reads, which every form, table and handout shows; every other Patient field is
+# read only by some of the real schemes and is shown where it is given (the form: "Results some protocols use").
+MAIN_FIELDS = ("age_years", "wbc_10e9_per_l", "genetics", "cns_status", "testicular_involvement", *MRD_FIELDS)
+PROTOCOL_FIELDS = tuple(name for name in Patient.model_fields if name not in MAIN_FIELDS)
 
 
 class _Strict(BaseModel):
@@ -43,6 +47,7 @@ class FieldWords(_Strict):
     choose_placeholder: str | None = None
     empty_known: str | None = None
     classes: dict[CNSStatus, str] = Field(default_factory=dict)
+    choices: dict[str, str] = Field(default_factory=dict)  # a coded input's choices in words, by code
 
 
 class GroupWords(_Strict):
@@ -56,6 +61,18 @@ class CourseStep(_Strict):
     adds: list[str] = Field(min_length=1)
 
 
+class ProtocolSection(_Strict):
+    """The words of the form's section of inputs that only some of the real schemes read."""
+
+    title: str
+    caption: str
+    read_by: str  # followed by the names of the schemes that read the input
+    no_reader: str
+    yes: str
+    no: str
+    empty: str  # the placeholder of an empty number box
+
+
 class Vocabulary(_Strict):
     fields: dict[str, FieldWords]
     directions: dict[Literal["favorable", "neutral", "unfavorable"], str]
@@ -63,6 +80,7 @@ class Vocabulary(_Strict):
     branches: dict[Literal["infant", "pediatric", "adult"], str]
     evidence: dict[Literal["V", "V-partial", "U"], str]
     course: list[CourseStep]
+    protocol_section: ProtocolSection
     genetics: dict[str, str] = Field(default_factory=dict, description="Filled from the rulebook, not the file.")
 
     @model_validator(mode="after")
@@ -81,6 +99,9 @@ class Vocabulary(_Strict):
                 raise ValueError(f"{name}: needs 'missing', 'known' and 'units'")
         if set(self.fields["cns_status"].classes) != set(CNSStatus):
             raise ValueError("cns_status: every CNS class needs an explanation")
+        for name, codes in CODE_FIELDS.items():
+            if name not in ("genetics", "cns_status") and set(self.fields[name].choices) != set(codes):
+                raise ValueError(f"{name}: 'choices' must word exactly its codes {list(codes)}")
         steps = [field for step in self.course for field in step.adds]
         if sorted(steps) != sorted(Patient.model_fields):
             raise ValueError("course: the steps must add every Patient field exactly once")

@@ -11,7 +11,7 @@ from typing import Any
 
 from riskcalc import Assessment, Citation, Finding, Note, Patient, RiskGroup
 from riskcalc.explain import group_word, headline, join_words
-from ui.lib.vocabulary import Vocabulary
+from ui.lib.vocabulary import MAIN_FIELDS, Vocabulary
 
 
 def number(value: float) -> str:
@@ -27,16 +27,24 @@ def format_value(field: str, value: Any, words: Vocabulary) -> str:
         return " + ".join(words.genetic_label(str(code)) for code in codes) if codes else (entry.pending or "pending")
     if field == "cns_status":
         return str(getattr(value, "value", value)) if value else (entry.pending or "not known")
-    if field == "testicular_involvement":
-        return "yes" if value else "no"
     if value is None:
-        return entry.missing or "not given"
+        return entry.missing or entry.pending or "not given"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    code = getattr(value, "value", None)  # a coded input (steroids, KMT2A partner, prednisone response)
+    if code is not None:
+        return entry.choices.get(code, code)
     return f"{number(value)} {entry.unit}".strip()
 
 
 def inputs_table(patient: Patient, words: Vocabulary) -> list[tuple[str, str]]:
-    """(label, value) for every input of a case, in Patient field order."""
-    return [(words.label(field), format_value(field, getattr(patient, field), words)) for field in Patient.model_fields]
+    """(label, value) for every input the teaching model reads, and each input only some protocols read when
+    it is given, in Patient field order."""
+    return [
+        (words.label(field), format_value(field, getattr(patient, field), words))
+        for field in Patient.model_fields
+        if field in MAIN_FIELDS or getattr(patient, field) is not None
+    ]
 
 
 def group_name(group: RiskGroup | str) -> str:

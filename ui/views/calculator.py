@@ -9,7 +9,8 @@ from typing import Any
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from riskcalc import Assessment, Patient, assess
+from riskcalc import Assessment, Patient, assess, models
+from riskcalc.rulebook import DEFAULT_MODEL
 from riskcalc.units import plain
 from ui.lib import address, comparison, handouts, inputs, render, stepper
 from ui.lib.qr import qr_svg
@@ -311,6 +312,18 @@ def result_column(
     return assessment, steps, link
 
 
+@st.cache_data(show_spinner=False)
+def readers() -> dict[str, list[str]]:
+    """For each input, the real schemes that read it, by their short names (the teaching model reads the form's
+    first part): the form names them under each input only some protocols use."""
+    found: dict[str, list[str]] = {}
+    for info in models():
+        if info.id != DEFAULT_MODEL:
+            for name in info.inputs:
+                found.setdefault(name, []).append(info.short)
+    return found
+
+
 def page() -> None:
     words = load_vocabulary()
     # app.py does this on every run in the browser; AppTest reruns a page without app.py whenever a pages/
@@ -353,6 +366,7 @@ def page() -> None:
         shown = result_column(words, label_slot, bar, controls)
     with form_slot:
         inputs.render_inputs(words)
+        inputs.render_protocol_inputs(words, readers())
     if shown is None:
         return
     assessment, steps, link = shown
