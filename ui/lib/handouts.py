@@ -6,6 +6,7 @@ is headlined as riskcalc.explain.headline says: a provisional case by its range,
 finding and note ends with its evidence tag ([V], [V-partial] or [U]). Given the case's address (`link`),
 the handout carries it, and the PDF its QR code too, so a printed page leads back to the case. The PDF also
 prints the course of diagnosis and the calculator's two charts, and never leaves a heading at a page foot.
+Both carry the case under every real scheme (the Protocols page's table) and why the schemes disagree.
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.enums import WrapMode, XPos, YPos
 
-from riskcalc import Assessment, Finding, Note
+from riskcalc import Assessment, Finding, Note, Patient
 from riskcalc.explain import headline
 from ui.lib import charts
 from ui.lib.chart_images import SCALE, chart_png, png_size
 from ui.lib.course_rows import HEADER, CourseRow, course_rows
+from ui.lib.protocol_rows import HEADER as PROTOCOL_HEADER
+from ui.lib.protocol_rows import compare_protocols
 from ui.lib.qr import qr_png
 from ui.lib.vocabulary import Vocabulary, load_vocabulary
 from ui.lib.whatif import course
@@ -43,6 +46,13 @@ from ui.lib.wording import (
 
 TITLE = "B-ALL risk group: teaching illustration"
 LINK_LINE = "Open this case in riskcalc"
+PROTOCOLS_HEADING = "The same case under each protocol"
+PROTOCOLS_NOTE = (
+    "Each scheme's tiers are its own, so what is compared is whether each calls the child high risk. A boundary "
+    "mark means the case sits on a cut-off two sources read differently; the Protocols page gives each "
+    "scheme's cited reasons."
+)
+DISAGREE_HEADING = "Why they disagree"
 EVIDENCE_KEY = (
     "Each finding and note ends with its evidence tag: [V] read in the cited source, [V-partial] partly "
     "confirmed there, [U] not yet confirmed."
@@ -114,6 +124,7 @@ def to_markdown(assessment: Assessment, words: Vocabulary | None = None, *, link
         "|" + "---|" * len(HEADER),
         *("| " + " | ".join(_cell(cell) for cell in row.cells) + " |" for row in _course(assessment, words)),
     ]
+    lines += _protocols_markdown(assessment.patient)
     lines += [
         "",
         "## Findings",
@@ -132,6 +143,31 @@ def to_markdown(assessment: Assessment, words: Vocabulary | None = None, *, link
         "",
     ]
     return "\n".join(lines)
+
+
+def _protocols_markdown(patient: Patient) -> list[str]:
+    """The case under every scheme (the Protocols page's table) and the pairs that disagree on high risk."""
+    _, rows, pairs = compare_protocols(patient)
+    lines = [
+        "",
+        f"## {PROTOCOLS_HEADING}",
+        "",
+        PROTOCOLS_NOTE,
+        "",
+        "| " + " | ".join(PROTOCOL_HEADER) + " |",
+        "|" + "---|" * len(PROTOCOL_HEADER),
+        *("| " + " | ".join(_cell(cell) for cell in row.cells) + " |" for row in rows),
+    ]
+    if pairs:
+        lines += ["", f"### {DISAGREE_HEADING}", ""]
+        for pair in pairs:
+            sides = [
+                side.text()
+                + (f" ({'; '.join(f'[{c.label}]({c.url})' for c in side.citations)})" if side.citations else "")
+                for side in (pair.first, pair.second)
+            ]
+            lines.append(f"- **{_cell(pair.title)}**: {sides[0]}; {sides[1]}.")
+    return lines
 
 
 def to_json(assessment: Assessment) -> str:
@@ -366,6 +402,23 @@ def to_pdf(assessment: Assessment, words: Vocabulary | None = None, *, link: str
         breaks |= pdf.split  # grows with every layout, so this ends (at most once per block)
 
 
+def _protocols_pdf(pdf: _Handout, patient: Patient) -> None:
+    _, rows, pairs = compare_protocols(patient)
+    with pdf.kept():  # nine rows: kept whole with its heading
+        pdf.heading(PROTOCOLS_HEADING)
+        pdf.para(PROTOCOLS_NOTE, size=9)
+        _table(pdf, (30, 90, 25, 35), [PROTOCOL_HEADER, *(row.cells for row in rows)], size=8)
+    for index, pair in enumerate(pairs):
+        with pdf.kept():
+            if index == 0:
+                pdf.heading(DISAGREE_HEADING, size=11)
+            pdf.para(f"•  {pair.title}", size=9.5, style="B")
+            for side in (pair.first, pair.second):
+                pdf.para(side.text() + ".", size=9)
+                if side.citations:
+                    pdf.sources("Sources", [(citation.label, citation.url) for citation in side.citations])
+
+
 def _layout(
     assessment: Assessment, words: Vocabulary, link: str | None, pictures: list[_Picture], breaks: frozenset[int]
 ) -> _Handout:
@@ -433,6 +486,8 @@ def _layout(
             if index == 0:
                 pdf.heading("Pictures")
             _picture(pdf, png, caption)
+
+    _protocols_pdf(pdf, assessment.patient)
 
     for index, finding in enumerate(assessment.findings):
         with pdf.kept():
