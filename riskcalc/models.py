@@ -396,7 +396,8 @@ class Classification(BaseModel):
     @property
     def disputed(self) -> list[str]:
         """The boundaries this case sits on that the sources read differently (each said in its finding or note)."""
-        return [item.disputed for item in (*self.findings, *self.notes) if item.disputed]
+        items: list[Finding | Note] = [*self.findings, *self.notes]
+        return [item.disputed for item in items if item.disputed]
 
 
 class ModelTier(BaseModel):

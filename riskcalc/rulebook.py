@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -45,6 +45,7 @@ __all__ = [
     "StandingNote",
     "Tier",
     "TierInfo",
+    "citation_of",
     "load_rulebook",
     "model_ids",
     "rules_root",
@@ -255,7 +256,8 @@ class Rulebook:
         )
 
 
-def _citation(key: str, ref: ReferenceSpec) -> Citation:
+def citation_of(key: str, ref: ReferenceSpec) -> Citation:
+    """A reference as a reader finds it: a short label and its DOI, PubMed or source address."""
     if ref.doi:
         url = f"https://doi.org/{ref.doi}"
     elif ref.pmid:
@@ -301,7 +303,7 @@ class _Compiler:
             raise RulebookError(source, f"unresolved citation key(s): {', '.join(missing)}", spec.id)
 
     def _citations(self, keys: list[str]) -> tuple[Citation, ...]:
-        return tuple(_citation(key, self.references[key]) for key in keys)
+        return tuple(citation_of(key, self.references[key]) for key in keys)
 
     def standing(self, spec: StandingNoteSpec, source: str) -> StandingNote:
         self._check_common(spec, source)
@@ -465,7 +467,8 @@ def _check_pending(model: ModelSpec, where: str) -> tuple[dict[str, tuple[Any, .
         if not representatives:
             raise RulebookError(where, f"pending: {name!r} needs at least one representative value")
         info = Patient.model_fields[name]
-        field_type: TypeAdapter[Any] = TypeAdapter(Annotated[info.annotation, info])
+        # The field's own type and constraints, without Patient's checks of one field against another.
+        field_type: TypeAdapter[Any] = TypeAdapter(cast(Any, Annotated[info.annotation, info]))
         for value in representatives:
             try:
                 field_type.validate_python(value)

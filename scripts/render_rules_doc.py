@@ -31,6 +31,11 @@ def _effect(rule: Rule) -> str:
     return ", ".join(parts) or "explanation only"
 
 
+def _disputed(rule: Rule) -> str | None:
+    shown = rule.finding or rule.note
+    return shown.disputed if shown else None
+
+
 def _rule_block(rule: Rule) -> list[str]:
     lines = [f"#### `{rule.id}`", ""]
     if rule.kind == "finding":
@@ -41,6 +46,8 @@ def _rule_block(rule: Rule) -> list[str]:
         f"- **When:** `{describe(rule.own_condition)}`" + (f" (in the {rule.branch} branch)" if rule.branch else "")
     )
     lines.append(f"- **Evidence:** {rule.evidence.value}" + (f" — {rule.evidence_note}" if rule.evidence_note else ""))
+    if _disputed(rule):
+        lines.append(f"- **Disputed boundary:** {_disputed(rule)}")
     lines.append("- **Sources:** " + "; ".join(f"[{c.label}]({c.url})" for c in rule.citations))
     lines.append(f"- **File:** `{rule.source}`")
     lines.extend(["", f"> {rule.text}", ""])
@@ -83,7 +90,10 @@ def render(rulebook: Rulebook) -> str:
         "",
         "Tiers, lowest risk first: "
         + "; ".join(
-            f"`{tier.id}` {tier.name}" + (f" ({tier.ladder} ladder)" if tier.ladder else "") for tier in rulebook.tiers
+            f"`{tier.id}` {tier.name}"
+            + (f" ({tier.ladder} ladder)" if tier.ladder else "")
+            + (" [calls the child high risk]" if tier.high_risk else "")
+            for tier in rulebook.tiers
         )
         + ".",
         "",
@@ -99,9 +109,16 @@ def render(rulebook: Rulebook) -> str:
         for name, values in rulebook.pending.items()
     )
     lines += ["## Pending results", "", f"Representatives used to find the possible groups: {pending or 'none'}.", ""]
+    for name, others in rulebook.pending_unless.items():
+        lines += [f"`{name}` is not waited for when {' or '.join(f'`{other}`' for other in others)} is given.", ""]
     if rulebook.assumed_absent:
         lines += ["## Assumed when not given (never pending)", ""]
         lines += [f"- `{item.field}`: {item.text}" for item in rulebook.assumed_absent]
+        lines.append("")
+    disputed = [rule for rule in rulebook.rules if _disputed(rule)]
+    if disputed:
+        lines += ["## Disputed boundaries (two sources read one cut-off differently)", ""]
+        lines += [f"- `{rule.id}`: {_disputed(rule)}" for rule in disputed]
         lines.append("")
     unconfirmed = [rule for rule in rulebook.rules if rule.evidence.value == "U"]
     if unconfirmed:

@@ -12,6 +12,7 @@ import hashlib
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -137,7 +138,15 @@ def new_seed() -> int:
     return 1 + secrets.randbelow(SEED_LIMIT)
 
 
-def quiz_order(cases: tuple[TeachingCase, ...], seed: int) -> tuple[TeachingCase, ...]:
+class _Named(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+Question = TypeVar("Question", bound=_Named)
+
+
+def quiz_order(cases: tuple[Question, ...], seed: int) -> tuple[Question, ...]:
     """The cases in the order a seed gives: sorted by a hash of (seed, case id).
 
     A hash rather than random.shuffle, whose algorithm Python does not promise to keep: the same seed gives
@@ -145,7 +154,7 @@ def quiz_order(cases: tuple[TeachingCase, ...], seed: int) -> tuple[TeachingCase
     in the same order, and a case added to the file takes its place without reordering the others.
     """
 
-    def rank(case: TeachingCase) -> bytes:
+    def rank(case: Question) -> bytes:
         return hashlib.sha256(f"{seed}:{case.id}".encode()).digest()
 
     return tuple(sorted(cases, key=rank))

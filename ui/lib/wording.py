@@ -33,7 +33,7 @@ def format_value(field: str, value: Any, words: Vocabulary) -> str:
         return "yes" if value else "no"
     code = getattr(value, "value", None)  # a coded input (steroids, KMT2A partner, prednisone response)
     if code is not None:
-        return entry.choices.get(code, code)
+        return entry.choices.get(str(code), str(code))
     return f"{number(value)} {entry.unit}".strip()
 
 

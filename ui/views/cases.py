@@ -12,20 +12,32 @@ from typing import Any
 
 import streamlit as st
 
-from riskcalc import Assessment, Patient, RiskGroup, assess
-from riskcalc.explain import headline
+from riskcalc import Assessment, Patient, RiskGroup, assess, classify_all, models
+from riskcalc.explain import headline, join_words
+from riskcalc.rulebook import DEFAULT_MODEL
 from ui.lib import charts, comparison, render
+from ui.lib.lessons import Lesson, high_risk_schemes, protocol_lessons
+from ui.lib.lessons import citations as lesson_citations
+from ui.lib.protocol_rows import HEADER as PROTOCOL_HEADER
+from ui.lib.protocol_rows import rows, shorts
 from ui.lib.query import KNOWN_PARAMETERS, query_from_patient
 from ui.lib.teaching import SeedError, TeachingCase, new_seed, quiz_order, read_seed, teaching_cases
 from ui.lib.vocabulary import Vocabulary, load_vocabulary
 from ui.lib.wording import groups_text, inputs_table
 
 LIBRARY, QUIZ = "Case library", "Quiz"
+LESSONS, PROTOCOL_QUIZ = "Protocols disagree", "Protocol quiz"
+PQUIZ_INDEX = "pquiz_index"  # position in the seeded order of the lessons
+PQUIZ_RECORD = "pquiz_record"  # lesson id -> {"tries": [[scheme, ...], ...], "solved": bool, "revealed": bool}
+PQUIZ_SCORE = "pquiz_score"
+LESSON_PICK = "lesson_pick"
 MODE = "cases_mode"
 KEPT_MODE = "_cases_mode_kept"  # the mode, kept while another page is shown (Streamlit drops the widget's own)
 PICK = "cases_pick"
 PIN_MESSAGE = "_cases_pin_message"  # (where the Pin button was pressed, what pin() said)
 CALCULATOR = "views/calculator.py"  # as st.navigation knows it: relative to ui/app.py
+PROTOCOLS = "views/protocols.py"
+DISCLAIMER = "Educational illustration only, never a treatment recommendation: the treating protocol decides."
 SEED = "seed"  # the query parameter of the quiz's order
 QUIZ_SEED = "quiz_seed"
 QUIZ_INDEX = "quiz_index"  # position in the seeded order
@@ -310,6 +322,150 @@ def _feedback(record: dict[str, Any], assessment: Assessment) -> None:
         )
 
 
+# ---- the lesson on disagreement ----------------------------------------------------------------------------
+
+
+def show_lesson_case(lesson: Lesson, words: Vocabulary, *, title: str) -> None:
+    """A lesson's vignette and inputs (its own and any only some protocols read), nothing about the answer."""
+    st.header(title)
+    st.markdown(lesson.vignette)
+    rows = ["| Input | Value |", "|---|---|"]
+    rows += [f"| {label} | {value.replace('|', '/')} |" for label, value in inputs_table(lesson.patient, words)]
+    st.markdown("\n".join(rows))
+
+
+def show_lesson_answer(lesson: Lesson, *, key: str) -> None:
+    """The case under every scheme, and the lesson's cited reasons for each disagreement."""
+    results = classify_all(lesson.patient)
+    names = shorts()
+    st.table([dict(zip(PROTOCOL_HEADER, row.cells)) for row in rows(results, names)])
+    st.subheader("Why they disagree")
+    for why in lesson.why:
+        schemes = join_words([names[scheme] for scheme in why.schemes], "and")
+        tag = f" **[{why.evidence.value}]**" + (f" {why.evidence_note}" if why.evidence_note else "")
+        sources = "; ".join(f"[{citation.label}]({citation.url})" for citation in lesson_citations(why))
+        st.markdown(f"- **{schemes}**: {why.text}{tag} Sources: {sources}")
+    with st.container(horizontal=True):
+        if st.button("Open on the Protocols page", key=f"{key}_protocols", icon=":material/rule:"):
+            st.switch_page(PROTOCOLS, query_params={**app_parameters(), **query_from_patient(lesson.patient)})
+    case_actions(lesson.patient, key=key)
+    st.caption(DISCLAIMER)
+
+
+def lesson_library(lessons: tuple[Lesson, ...], words: Vocabulary) -> None:
+    by_id = {lesson.id: lesson for lesson in lessons}
+    pick = st.selectbox(
+        "Choose a lesson",
+        list(by_id),
+        format_func=lambda lesson_id: by_id[lesson_id].title,
+        key=LESSON_PICK,
+        help="Invented vignettes chosen so that the protocols disagree; every result is computed by the schemes.",
+    )
+    lesson = by_id[pick]
+    show_lesson_case(lesson, words, title=lesson.title)
+    show_lesson_answer(lesson, key=f"lesson_{lesson.id}")
+
+
+def _pquiz_record(lesson_id: str) -> dict[str, Any]:
+    records: dict[str, dict[str, Any]] = st.session_state.setdefault(PQUIZ_RECORD, {})
+    return records.setdefault(lesson_id, {"tries": [], "solved": False, "revealed": False})
+
+
+def _pquiz_score() -> dict[str, int]:
+    score: dict[str, int] = st.session_state.setdefault(PQUIZ_SCORE, {"answered": 0, "first_try": 0})
+    return score
+
+
+def pquiz_key(number: int) -> str:
+    return f"pquiz_answer_{number}"
+
+
+def _pquiz_check(lesson_id: str, number: int, correct: list[str]) -> None:
+    choice = sorted(st.session_state.get(pquiz_key(number)) or [])
+    record = _pquiz_record(lesson_id)
+    if record["solved"] or record["revealed"]:
+        return
+    record["tries"].append(choice)
+    if len(record["tries"]) == 1:
+        score = _pquiz_score()
+        score["answered"] += 1
+        score["first_try"] += int(choice == sorted(correct))
+    record["solved"] = choice == sorted(correct)
+
+
+def _pquiz_reveal(lesson_id: str) -> None:
+    record = _pquiz_record(lesson_id)
+    if not record["tries"] and not record["solved"]:
+        _pquiz_score()["answered"] += 1
+    record["revealed"] = True
+
+
+def _pquiz_move(step: int, count: int) -> None:
+    st.session_state[PQUIZ_INDEX] = (st.session_state.get(PQUIZ_INDEX, 0) + step) % count
+
+
+def protocol_quiz(lessons: tuple[Lesson, ...], words: Vocabulary) -> None:
+    """Which protocols call this child high risk? The student chooses every one (or none) before the answer."""
+    seed, problem = quiz_seed()
+    order = quiz_order(lessons, seed)
+    index = st.session_state.setdefault(PQUIZ_INDEX, 0) % len(order)
+    number, lesson = index + 1, order[index]
+    results = classify_all(lesson.patient)
+    correct = high_risk_schemes(results)
+    names = shorts()
+    record, score = _pquiz_record(lesson.id), _pquiz_score()
+    done = record["solved"] or record["revealed"]
+    if problem:
+        st.warning(problem, icon=":material/shuffle:")
+    st.markdown(
+        f"**Score: {score['first_try']} of {score['answered']} right at the first try** ({len(order)} questions in all)."
+    )
+    st.caption(share_line(seed))
+    show_lesson_case(lesson, words, title=f"Question {number} of {len(order)}")
+    key = pquiz_key(number)
+    if key not in st.session_state and record["tries"]:
+        st.session_state[key] = record["tries"][-1]
+    real = [info.id for info in models() if info.id != DEFAULT_MODEL]
+    st.multiselect(
+        "Which protocols call this child high risk? Choose every one (choosing none is an answer too).",
+        real,
+        format_func=names.__getitem__,
+        key=key,
+        disabled=done,
+        help="High risk: the scheme's high-risk or very-high-risk group (COG AALL1731: any group of its high-risk "
+        "ladder). A protocol that does not apply to this child, or does not classify it, does not call it high risk.",
+    )
+    with st.container(horizontal=True):
+        st.button(
+            "Check my answer",
+            key=f"pquiz_check_{number}",
+            type="primary",
+            disabled=done,
+            on_click=_pquiz_check,
+            args=(lesson.id, number, correct),
+        )
+        st.button(
+            "Show the answer", key=f"pquiz_reveal_{number}", disabled=done, on_click=_pquiz_reveal, args=(lesson.id,)
+        )
+        st.button("Previous question", key="pquiz_previous", on_click=_pquiz_move, args=(-1, len(order)))
+        st.button("Next question", key="pquiz_next", on_click=_pquiz_move, args=(1, len(order)))
+    said = join_words([names[scheme] for scheme in correct], "and") or "none of them"
+    if record["solved"]:
+        first = " at the first try" if len(record["tries"]) == 1 else f" after {len(record['tries'])} tries"
+        st.success(f"Correct{first}: {said}.", icon=":material/check_circle:")
+    elif record["revealed"]:
+        st.info(f"The answer: {said}.", icon=":material/visibility:")
+    elif record["tries"]:
+        st.error(
+            "Not quite. Look again at what each protocol reads (age, white count, genetics, CNS, MRD and when), "
+            "then try again or show the answer.",
+            icon=":material/close:",
+        )
+    if done:
+        st.caption(f"In the lessons this is “{lesson.title}”.")
+        show_lesson_answer(lesson, key=f"pquiz_{number}")
+
+
 # ---- page -------------------------------------------------------------------------------------------------
 
 
@@ -324,14 +480,19 @@ def main() -> None:
     if MODE not in st.session_state:
         # A link with a quiz order opens the quiz; otherwise the mode last used in this session, or the library.
         st.session_state[MODE] = QUIZ if SEED in st.query_params else st.session_state.get(KEPT_MODE, LIBRARY)
-    mode = st.radio("Mode", [LIBRARY, QUIZ], horizontal=True, key=MODE)
+    mode = st.radio("Mode", [LIBRARY, QUIZ, LESSONS, PROTOCOL_QUIZ], horizontal=True, key=MODE)
     st.session_state[KEPT_MODE] = mode
     if mode == QUIZ:
         quiz(cases, words)
+    elif mode == PROTOCOL_QUIZ:
+        protocol_quiz(protocol_lessons(), words)
     else:
         if SEED in st.query_params:
-            del st.query_params[SEED]  # the address carries an order only while the quiz is shown
-        library(cases, words)
+            del st.query_params[SEED]  # the address carries an order only while a quiz is shown
+        if mode == LESSONS:
+            lesson_library(protocol_lessons(), words)
+        else:
+            library(cases, words)
 
 
 main()
