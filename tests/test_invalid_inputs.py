@@ -19,8 +19,18 @@ from riskcalc.api import what_if
 from riskcalc.models import Patient
 
 BASE: dict[str, Any] = {"age_years": 5.0, "wbc_10e9_per_l": 5.0}
-NUMERIC_FIELDS = ("age_years", "wbc_10e9_per_l", "mrd_day8_pb_percent", "mrd_eoi_percent", "mrd_eoc_percent")
-MRD_FIELDS = ("mrd_day8_pb_percent", "mrd_eoi_percent", "mrd_eoc_percent")
+NUMERIC_FIELDS = (
+    "age_years",
+    "wbc_10e9_per_l",
+    "mrd_day8_pb_percent",
+    "mrd_eoi_percent",
+    "mrd_eoc_percent",
+    "dna_index",
+    "pb_blasts_day8_per_ul",
+    "mrd_day15_bm_percent",
+    "eoi_marrow_blasts_percent",
+)
+MRD_FIELDS = ("mrd_day8_pb_percent", "mrd_eoi_percent", "mrd_eoc_percent", "mrd_day15_bm_percent")
 
 
 @dataclass(frozen=True)
@@ -142,6 +152,85 @@ CASES: list[Bad] = [
         "valid boolean",
     ),
     Bad("testicular-1", _with(testicular_involvement=1), "testicular_involvement", "bool_type", "valid boolean"),
+    # -- the inputs only some schemes read: ranges, kinds and codes
+    Bad("dna-index-0.49", _with(dna_index=0.49), "dna_index", "greater_than_equal", "greater than or equal to 0.5"),
+    Bad("dna-index-2.01", _with(dna_index=2.01), "dna_index", "less_than_equal", "less than or equal to 2"),
+    Bad(
+        "prednisone-count-above-range",
+        _with(pb_blasts_day8_per_ul=2_000_001.0),
+        "pb_blasts_day8_per_ul",
+        "less_than_equal",
+        "less than or equal to 2000000",
+    ),
+    Bad(
+        "eoi-blasts-above-100",
+        _with(eoi_marrow_blasts_percent=100.5),
+        "eoi_marrow_blasts_percent",
+        "less_than_equal",
+        "less than or equal to 100",
+    ),
+    Bad(
+        "modal-19",
+        _with(genetics=["hypodiploidy"], modal_chromosome_number=19),
+        "modal_chromosome_number",
+        "greater_than_equal",
+        "greater than or equal to 20",
+    ),
+    Bad("modal-101", _with(modal_chromosome_number=101), "modal_chromosome_number", "less_than_equal", "100"),
+    Bad("modal-46.5", _with(modal_chromosome_number=46.5), "modal_chromosome_number", "int_type", "valid integer"),
+    Bad("modal-as-string", _with(modal_chromosome_number="46"), "modal_chromosome_number", "int_type", "valid integer"),
+    Bad("kmt2a-partner-unknown", _with(genetics=["kmt2a_r"], kmt2a_partner="MLLT3"), "kmt2a_partner", "enum", "'AFF1'"),
+    Bad("prednisone-fair", _with(prednisone_response="fair"), "prednisone_response", "enum", "'good' or 'poor'"),
+    Bad(
+        "sj-consolidation-yes-string",
+        _with(sj_consolidation_mrd_persistent="yes"),
+        "sj_consolidation_mrd_persistent",
+        "bool_type",
+        "valid boolean",
+    ),
+    # -- inputs that contradict one another (frameworks.md Part 1.3): the later field is named, with the other
+    Bad(
+        "kmt2a-partner-without-kmt2a-r",
+        _with(genetics=["b_other"], kmt2a_partner="AFF1"),
+        "kmt2a_partner",
+        "kmt2a_partner_without_kmt2a_r",
+        "genetics does not include kmt2a_r",
+    ),
+    Bad(
+        "kmt2a-partner-with-genetics-pending",
+        _with(kmt2a_partner="other"),
+        "kmt2a_partner",
+        "kmt2a_partner_without_kmt2a_r",
+        "genetics does not include kmt2a_r",
+    ),
+    Bad(
+        "modal-43-without-hypodiploidy",
+        _with(genetics=["b_other"], modal_chromosome_number=43),
+        "modal_chromosome_number",
+        "modal_number_without_hypodiploidy",
+        "43 chromosomes is hypodiploidy (under 44), but genetics does not include hypodiploidy",
+    ),
+    Bad(
+        "modal-51-without-hyperdiploidy",
+        _with(genetics=["etv6_runx1"], modal_chromosome_number=51),
+        "modal_chromosome_number",
+        "modal_number_without_hyperdiploidy",
+        "51 chromosomes is high hyperdiploidy (51 to 67), but genetics does not include high_hyperdiploidy",
+    ),
+    Bad(
+        "modal-67-without-hyperdiploidy",
+        _with(modal_chromosome_number=67),
+        "modal_chromosome_number",
+        "modal_number_without_hyperdiploidy",
+        "67 chromosomes is high hyperdiploidy",
+    ),
+    Bad(
+        "prednisone-response-and-count",
+        _with(prednisone_response="poor", pb_blasts_day8_per_ul=1500.0),
+        "pb_blasts_day8_per_ul",
+        "prednisone_response_twice",
+        "give one of them",
+    ),
     # -- unknown fields
     Bad("extra-field", _with(blast_percent=80.0), "blast_percent", "extra_forbidden", "not permitted"),
     Bad("misspelt-field", _with(mrd_eoi=0.5), "mrd_eoi", "extra_forbidden", "not permitted"),
@@ -251,6 +340,27 @@ VALID_BOUNDARIES = [
         {"genetics": ["high_hyperdiploidy", "kmt2a_r", "hypodiploidy"]}, id="genetics-masked-hypodiploidy-and-more"
     ),
     pytest.param({"cns_status": "CNS3", "testicular_involvement": True}, id="cns3-testicular"),
+    # the inputs only some schemes read, at the ends of their ranges and at the counts the codes define
+    pytest.param({"dna_index": 0.5}, id="dna-index-0.5"),
+    pytest.param({"dna_index": 2.0}, id="dna-index-2.0"),
+    pytest.param({"pb_blasts_day8_per_ul": 0.0}, id="prednisone-count-0"),
+    pytest.param({"pb_blasts_day8_per_ul": 2_000_000.0}, id="prednisone-count-2e6"),
+    pytest.param({"eoi_marrow_blasts_percent": 100.0}, id="eoi-blasts-100"),
+    pytest.param({"genetics": ["hypodiploidy"], "modal_chromosome_number": 20}, id="modal-20-hypodiploid"),
+    pytest.param({"genetics": ["hypodiploidy"], "modal_chromosome_number": 43}, id="modal-43-hypodiploid"),
+    pytest.param({"genetics": ["b_other"], "modal_chromosome_number": 44}, id="modal-44-no-code"),
+    pytest.param({"modal_chromosome_number": 50}, id="modal-50-genetics-pending"),
+    pytest.param({"genetics": ["high_hyperdiploidy"], "modal_chromosome_number": 51}, id="modal-51-hyperdiploid"),
+    pytest.param(
+        {"genetics": ["high_hyperdiploidy", "hypodiploidy"], "modal_chromosome_number": 60}, id="modal-60-masked"
+    ),
+    pytest.param({"genetics": ["b_other"], "modal_chromosome_number": 68}, id="modal-68-near-triploid"),
+    pytest.param({"modal_chromosome_number": 100}, id="modal-100"),
+    pytest.param({"genetics": ["kmt2a_r"], "kmt2a_partner": "AFF1"}, id="kmt2a-aff1"),
+    pytest.param({"genetics": ["kmt2a_r", "hypodiploidy"], "kmt2a_partner": "other"}, id="kmt2a-other"),
+    pytest.param({"prednisone_response": "poor"}, id="prednisone-poor"),
+    pytest.param({"pb_blasts_day8_per_ul": 1000.0}, id="prednisone-count-1000"),
+    pytest.param({"sj_consolidation_mrd_persistent": False, "down_syndrome": True}, id="flags"),
 ]
 
 

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 
 from riskcalc import Assessment, Patient, assess
-from tests import strategies
+from tests import scheme_strategies, strategies
 from ui.lib import handouts
 from ui.lib.query import link_from_patient, patient_from_query, query_from_patient
 
@@ -49,6 +49,34 @@ def test_every_patient_round_trips_through_its_link(patient: Patient) -> None:
     again, errors = patient_from_query(query_from_patient(patient))
     assert errors == []
     assert again == patient
+
+
+@given(scheme_strategies.patients(complete=False))
+def test_every_input_only_some_schemes_read_round_trips_through_the_link(patient: Patient) -> None:
+    again, errors = patient_from_query(query_from_patient(patient))
+    assert errors == []
+    assert again == patient
+
+
+def test_codes_are_read_in_any_letter_case_and_counts_only_when_whole() -> None:
+    patient, errors = patient_from_query(
+        {
+            "age_years": "0.3",
+            "wbc_10e9_per_l": "350",
+            "genetics": "KMT2A_R",
+            "kmt2a_partner": "aff1",
+            "prednisone_response": "POOR",
+            "down_syndrome": "no",
+        }
+    )
+    assert errors == []
+    assert (patient.kmt2a_partner, patient.prednisone_response, patient.down_syndrome) == ("AFF1", "poor", False)
+    _, errors = patient_from_query(
+        {"age_years": "4", "wbc_10e9_per_l": "5", "genetics": "hypodiploidy", "modal_chromosome_number": "40.5"}
+    )
+    assert errors == [
+        "The link's modal chromosome number (karyotype) ('modal_chromosome_number=40.5'): 40.5 is not a whole number."
+    ]
 
 
 def test_friendly_units_are_accepted_exactly() -> None:
