@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
+from riskcalc import assess, models
+from riskcalc.explain import headline
+from tests.side_by_side import AT_300, AT_300_MARK, EXPECTED, PATIENTS
 from tests.ui.apptest import APP
+from ui.lib.query import patient_from_query
 
 # The issue's lesson: one child, NCI/Rome standard risk, AALL08B1 high risk (day-8 MRD 1 % or more without
 # favorable genetics), AALL1731 standard-risk average (neutral, CNS1, EOI < 0.01 %, day 8 any).
@@ -30,42 +35,78 @@ def protocols(**params: str) -> AppTest:
     return at.switch_page("views/protocols.py").run()
 
 
-def test_every_scheme_side_by_side_with_the_differences_marked() -> None:
+SCHEMES = [
+    "Teaching model",
+    "BFM (PDQ)",
+    "COG AALL08B1",
+    "COG AALL1731/1732",
+    "DCOG ALL-10",
+    "Interfant-06",
+    "NCI/Rome",
+    "St Jude XVI",
+    "UKALL XII/E2993",
+]
+
+
+def test_every_scheme_side_by_side_with_whether_each_calls_the_child_high_risk() -> None:
     at = protocols(**CASE)
     assert not at.exception
     rows = at.table[0].value
-    assert list(rows["Scheme"]) == [
-        "Illustrative B-ALL risk stratification (teaching model)",
-        "COG AALL08B1 risk groups (low, average, high, very high)",
-        "COG AALL1731/AALL1732 risk groups (six groups on two ladders)",
-        "NCI/Rome risk groups (Smith 1996)",
-    ]
-    assert list(rows["Result"]) == ["High", "High risk", "Standard-risk average", "Standard risk"]
-    assert list(rows["Differs"]) == ["≠ differs"] * 4
+    assert list(rows["Scheme"]) == SCHEMES
+    by_scheme = dict(zip(rows["Scheme"], rows["Calls it high risk"]))
+    assert by_scheme["NCI/Rome"] == "No" and by_scheme["COG AALL08B1"] == "Yes"
+    assert by_scheme["Interfant-06"] == "—" and by_scheme["UKALL XII/E2993"] == "—"
+    assert dict(zip(rows["Scheme"], rows["Result"]))["COG AALL1731/1732"] == "Standard-risk average"
     expanders = [expander.label for expander in at.expander]
     assert "NCI/Rome risk groups (Smith 1996): Standard risk" in expanders
     text = " ".join(block.value for block in at.markdown)
     assert "Why they disagree" in " ".join(header.value for header in at.subheader)
-    assert "COG AALL1731/AALL1732 risk groups (six groups on two ladders) also reads" in text
+    # a pair that disagrees on high risk, each side with what decided it and its sources
+    assert "**COG AALL08B1 ≠ NCI/Rome**: COG AALL08B1: High risk, decided by the day-8 blood MRD" in text
     assert "[U: not confirmed: riskcalc's decision]" in text
+
+
+@pytest.mark.parametrize("name", ["X", "Y", "Z"])
+def test_the_side_by_side_patients_show_the_spec_result_in_every_cell(name: str) -> None:
+    params = PATIENTS[name]
+    rows = protocols(**params).table[0].value
+    cells = dict(zip(rows["Scheme"], rows["Result"]))
+    infos = {info.short: info.id for info in models()}
+    patient, _ = patient_from_query(params)
+    assert patient is not None
+    assert cells.pop("Teaching model") == headline(assess(patient)).line.removeprefix("Risk group: ")
+    for short, cell in cells.items():
+        assert cell.startswith(EXPECTED[name][infos[short]]), (short, cell)
+
+
+def test_a_case_on_a_disputed_boundary_is_marked_in_its_cell() -> None:
+    at = protocols(**AT_300)
+    rows = at.table[0].value
+    boundary = dict(zip(rows["Scheme"], rows["Boundary"]))
+    assert boundary.pop("Interfant-06") == AT_300_MARK
+    assert set(boundary.values()) == {""}
+    text = " ".join(block.value for block in at.markdown)
+    assert "**⚖ Disputed boundary: at exactly 300 x10^9/L the sources differ**" in text
 
 
 def test_a_provisional_and_a_not_applicable_cell() -> None:
     rows = protocols(age_years="0.5", wbc_10e9_per_l="10").table[0].value
-    assert list(rows["Result"])[1:] == [
-        "Not applicable (Not applicable under 1 year of age: the classification starts from the NCI groups, "
-        "which begin at 1 year, and infants are treated on protocols designed for them.)",
-        "Not applicable (Not applicable under 1 year of age: the groups start from the NCI groups, which begin "
-        "at 1 year, and infants are treated on protocols designed for them.)",
+    cells = dict(zip(rows["Scheme"], rows["Result"]))
+    assert cells["NCI/Rome"] == (
         "Not applicable (Not applicable under 1 year of age: the NCI groups start at 1 year, and infants are "
-        "treated on protocols designed for them. Smith 1996's wording would instead place infants in high risk.)",
-    ]
+        "treated on protocols designed for them. Smith 1996's wording would instead place infants in high risk.)"
+    )
+    assert cells["Interfant-06"].startswith("Provisional: Low risk or Medium risk (waiting for genetics")
     rows = (
         protocols(age_years="12", wbc_10e9_per_l="20", genetics="b_other", cns_status="CNS1", mrd_eoi_percent="0.02")
         .table[0]
         .value
     )
-    assert list(rows["Result"])[2] == "Provisional: High risk or Very high risk (waiting for end-of-consolidation MRD)"
+    cells = dict(zip(rows["Scheme"], rows["Result"]))
+    assert (
+        cells["COG AALL1731/1732"] == "Provisional: High risk or Very high risk (waiting for end-of-consolidation MRD)"
+    )
+    assert dict(zip(rows["Scheme"], rows["Calls it high risk"]))["COG AALL1731/1732"] == "Yes"
 
 
 def test_without_a_case_the_page_says_how_to_open_it() -> None:
