@@ -277,6 +277,12 @@ def _assumed(rulebook: Rulebook, patient: Patient) -> list[str]:
     return [item.text for item in rulebook.assumed_absent if _is_missing(getattr(patient, item.field))]
 
 
+def _disputed(rules: list[Rule]) -> list[str]:
+    """The disputed boundaries of these rules, in rulebook order."""
+    shown = [rule.finding or rule.note for rule in rules]
+    return [item.disputed for item in shown if item is not None and item.disputed]
+
+
 def _classification(
     rulebook: Rulebook, plan: _Plan, fired: frozenset[str], probe_fired: list[frozenset[str]]
 ) -> Classification:
@@ -297,6 +303,8 @@ def _classification(
     for status in (ClassificationStatus.NOT_APPLICABLE, ClassificationStatus.NOT_CLASSIFIED):
         deciding = [rule for rule in known_rules if rule.status == status.value]
         if deciding:
+            # Without a tier, only the deciding rules' boundaries matter: a note on an MRD cut-off that fired
+            # beside "not classified" has nothing to be disputed about.
             return Classification(
                 status=status,
                 tier=None,
@@ -305,6 +313,7 @@ def _classification(
                 provisional=False,
                 pending=[],
                 reason=" ".join(rule.text for rule in deciding),
+                disputed=_disputed(deciding),
                 **common,
             )
     if not _inside(rulebook, plan.patient):
@@ -319,6 +328,7 @@ def _classification(
         provisional=len(outcome.possible) > 1,
         pending=outcome.pending,
         reason=None,
+        disputed=_disputed(known_rules),
         **common,
     )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, computed_field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 
@@ -106,6 +106,23 @@ class EvidenceStatus(StrEnum):
     UNCONFIRMED = "U"
 
 
+def _genetics_consistent(codes: frozenset[GeneticCode]) -> frozenset[GeneticCode]:
+    """'b_other' (tested, none of the listed findings) stands alone. Hypodiploidy with high hyperdiploidy is
+    accepted: a doubled hypodiploid clone can look hyperdiploid (masked hypodiploidy), as a note explains."""
+    if GeneticCode.B_OTHER in codes and len(codes) > 1:
+        others = ", ".join(sorted(code.value for code in codes - {GeneticCode.B_OTHER}))
+        raise PydanticCustomError(
+            "genetics_contradiction",
+            "'b_other' means none of the listed findings, so it cannot be combined with {others}",
+            {"others": others},
+        )
+    return codes
+
+
+# The check rides on the type, so that a set of codes is checked wherever it is validated on its own (the
+# pending representatives of a rule file) as well as in a Patient.
+GeneticFindings = Annotated[frozenset[GeneticCode], AfterValidator(_genetics_consistent)]
+
 # Input ranges of the specification (section 1). They bound what can be entered, they are not clinical cut-offs.
 Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False, strict=True, json_schema_extra={"unit": "%"})]
 
@@ -131,7 +148,7 @@ class Patient(BaseModel):
         description="White cell count at diagnosis, in 10^9/L (= thousands per microlitre), 0 to 2000.",
         json_schema_extra={"unit": "10^9/L"},
     )
-    genetics: frozenset[GeneticCode] = Field(
+    genetics: GeneticFindings = Field(
         default=frozenset(),
         description="Genetic findings in the blasts, as codes. Empty means the results are pending; "
         "'b_other' means tested and none of the listed findings.",
@@ -219,20 +236,6 @@ class Patient(BaseModel):
         description="MRD persisting during consolidation, as St Jude Total XVI defined it (attested by the user: "
         "the threshold was not read). None means not known.",
     )
-
-    @field_validator("genetics")
-    @classmethod
-    def _genetics_consistent(cls, codes: frozenset[GeneticCode]) -> frozenset[GeneticCode]:
-        if GeneticCode.B_OTHER in codes and len(codes) > 1:
-            others = ", ".join(sorted(code.value for code in codes - {GeneticCode.B_OTHER}))
-            raise PydanticCustomError(
-                "genetics_contradiction",
-                "'b_other' means none of the listed findings, so it cannot be combined with {others}",
-                {"others": others},
-            )
-        # hypodiploidy with high_hyperdiploidy is accepted: a doubled hypodiploid clone can look hyperdiploid
-        # (masked hypodiploidy), and the rule files explain it in a note.
-        return codes
 
     # The checks of one input against another sit on the later field (pydantic validates in declaration order,
     # so the earlier one is in `info.data`): the error then names the field to correct, and the other in words.
@@ -392,12 +395,11 @@ class Classification(BaseModel):
     fired_rules: list[str]
     disclaimer: str
 
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def disputed(self) -> list[str]:
-        """The boundaries this case sits on that the sources read differently (each said in its finding or note)."""
-        items: list[Finding | Note] = [*self.findings, *self.notes]
-        return [item.disputed for item in items if item.disputed]
+    disputed: list[str] = Field(
+        default_factory=list,
+        description="The boundaries the case sits on that two sources read differently, each in a few words (its "
+        "finding or note says what each source reads): of the rules deciding the status when there is no tier.",
+    )
 
 
 class ModelTier(BaseModel):
