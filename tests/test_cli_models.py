@@ -11,7 +11,17 @@ import pytest
 from riskcalc import Patient, classify_all, models
 from riskcalc.cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_ROWS_FAILED, main
 
-SCHEMES = ["ball_illustrative", "cog_aall08b1", "cog_aall1731", "nci_rome"]
+SCHEMES = [
+    "ball_illustrative",
+    "bfm",
+    "cog_aall08b1",
+    "cog_aall1731",
+    "dcog_all10",
+    "interfant06",
+    "nci_rome",
+    "stjude_total16",
+    "ukall12_e2993",
+]
 CHILD = ["--age-years", "4", "--wbc-10e9-per-l", "10", "--genetics", "etv6_runx1", "--cns-status", "CNS1"]
 
 
@@ -24,6 +34,11 @@ def test_models_lists_every_scheme_with_its_tiers_lowest_first(capsys: pytest.Ca
     assert tiers["cog_aall08b1"] == ["low", "average", "high", "very_high"]
     assert tiers["cog_aall1731"] == ["sr_favorable", "sr_average", "sr_high", "hr_favorable", "hr", "vhr"]
     assert tiers["ball_illustrative"] == ["favorable", "standard", "high"]
+    assert tiers["bfm"] == ["standard", "intermediate", "high"]
+    assert tiers["interfant06"] == ["low", "medium", "high"]
+    assert tiers["stjude_total16"] == ["low", "standard", "high"]
+    assert tiers["dcog_all10"] == ["standard", "medium", "high"]
+    assert tiers["ukall12_e2993"] == ["standard", "high"]
     assert [info.id for info in models()] == SCHEMES
 
 
@@ -43,34 +58,45 @@ def test_assess_with_a_model_prints_its_tier_range_and_u_points(capsys: pytest.C
     assert "Assumed: Steroid pretreatment not given: assumed none" in text
     # the U point of the unfavorable list travels with its sentence: the tag, then what is unconfirmed
     assert "- [b.unfavorable_list] [evidence: U]" in text
-    assert "    Evidence U: Hypodiploidy is a very-high-risk criterion of the predecessor scheme" in text
+    assert "    Evidence U: Hypodiploidy (fewer than 44 chromosomes) and induction failure are very-high-risk" in text
 
 
 def test_assess_all_models_side_by_side(capsys: pytest.CaptureFixture[str]) -> None:
     args = [*CHILD, "--steroid-pretreatment", "none", "--mrd-day8-pb-percent", "0.1", "--mrd-eoi-percent", "0"]
     assert main(["assess", *args, "--all-models", "--json"]) == EXIT_OK
     printed = json.loads(capsys.readouterr().out)
-    assert [(item["model_id"], item["tier"]) for item in printed] == [
-        ("ball_illustrative", "standard"),
-        ("cog_aall08b1", "average"),
-        ("cog_aall1731", "sr_favorable"),
-        ("nci_rome", "standard"),
+    # Each scheme's floor and range: BFM and DCOG wait for their second MRD time point, St Jude for day 15.
+    assert [(item["model_id"], item["status"], item["possible_tiers"]) for item in printed] == [
+        ("ball_illustrative", "classified", ["standard"]),
+        ("bfm", "classified", ["standard", "intermediate", "high"]),
+        ("cog_aall08b1", "classified", ["average"]),
+        ("cog_aall1731", "classified", ["sr_favorable"]),
+        ("dcog_all10", "classified", ["standard", "medium", "high"]),
+        ("interfant06", "not_applicable", []),
+        ("nci_rome", "classified", ["standard"]),
+        ("stjude_total16", "classified", ["low", "standard"]),
+        ("ukall12_e2993", "not_applicable", []),
+    ]
+    assert [item["pending"] for item in printed if item["model_id"] in ("bfm", "dcog_all10", "stjude_total16")] == [
+        ["mrd_eoc_percent"],
+        ["mrd_eoc_percent"],
+        ["mrd_day15_bm_percent"],
     ]
 
 
 def test_an_infant_is_not_applicable_in_the_pediatric_schemes(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["assess", "--age-years", "0.5", "--wbc-10e9-per-l", "10", "--all-models"]) == EXIT_OK
     out = capsys.readouterr().out
-    assert out.count("Not applicable (Not applicable under 1 year of age") == 3
+    # NCI/Rome, both COG schemes, BFM, DCOG and St Jude; Interfant-06 classifies the infant; UKALL starts at 15
+    assert out.count("Not applicable (Not applicable under 1 year of age") == 6
+    assert out.count("Not applicable (Not applicable under 15 years of age") == 1
 
 
 def test_an_unknown_model_is_a_usage_error_naming_the_known_ones(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as stopped:
         main(["assess", *CHILD, "--model", "bfm_2099"])
     assert stopped.value.code == EXIT_BAD_INPUT
-    assert "unknown model 'bfm_2099' (known: ball_illustrative, cog_aall08b1, cog_aall1731, nci_rome)" in (
-        capsys.readouterr().err
-    )
+    assert f"unknown model 'bfm_2099' (known: {', '.join(SCHEMES)})" in capsys.readouterr().err
 
 
 def test_model_and_all_models_exclude_each_other(capsys: pytest.CaptureFixture[str]) -> None:
@@ -109,7 +135,7 @@ def test_batch_all_models_one_set_of_columns_per_scheme_and_nothing_lost(tmp_pat
     # the same tiers as classify_all, row by row
     patient = Patient(age_years=12, wbc_10e9_per_l=20, genetics=["b_other"], cns_status="CNS1", mrd_eoi_percent=0.02)
     assert [row_tier for row_tier in (rows[2][f"{m}_tier"] for m in SCHEMES)] == [
-        result.tier for result in classify_all(patient)
+        result.tier or "" for result in classify_all(patient)
     ]
 
 
