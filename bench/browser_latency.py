@@ -19,12 +19,10 @@ import argparse
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,6 +33,7 @@ from playwright.sync_api import Page, sync_playwright  # noqa: E402
 from bench.harness.app_server import APP, serve_app  # noqa: E402
 from bench.harness.browser import launch_chromium, wait_idle  # noqa: E402
 from bench.harness.class_case import CLASS_QUERY, CLASS_STEPS, MRD_LABEL  # noqa: E402
+from bench.harness.worktree import checkout  # noqa: E402
 
 LINK = "/?" + CLASS_QUERY.format(age=4)
 STEPS = tuple((value, f"Risk group: {group}") for value, group in CLASS_STEPS)
@@ -50,18 +49,6 @@ def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))
     return ordered[index]
-
-
-@contextmanager
-def checkout(ref: str) -> Iterator[Path]:
-    """The repository as it was at `ref`, in a temporary git worktree (removed afterwards)."""
-    with tempfile.TemporaryDirectory() as parent:
-        path = Path(parent) / "app"
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(path), ref], check=True)
-        try:
-            yield path
-        finally:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(path)], check=False)
 
 
 class Measured:

@@ -352,16 +352,21 @@ def classify(patient: Patient, *, model: str = DEFAULT_MODEL) -> Classification:
 
 def classify_all(patient: Patient) -> list[Classification]:
     """One patient under every scheme, in the order of `models()`."""
-    return [classify(patient, model=info.id) for info in models()]
+    return [classify(patient, model=model_id) for model_id in _ordered_ids()]
+
+
+def _ordered_ids() -> list[str]:
+    """The schemes' ids: the default (illustrative) model first, then by id. Read from the rules folder on each
+    call (a glob, no model loaded), so that a scheme folder added while a server runs is picked up."""
+    ids = model_ids()
+    return (
+        [DEFAULT_MODEL, *(model_id for model_id in ids if model_id != DEFAULT_MODEL)] if DEFAULT_MODEL in ids else ids
+    )
 
 
 def models() -> list[ModelInfo]:
     """Every scheme under the rules folder: the default (illustrative) model first, then by id."""
-    ids = model_ids()
-    ordered = (
-        [DEFAULT_MODEL, *(model_id for model_id in ids if model_id != DEFAULT_MODEL)] if DEFAULT_MODEL in ids else ids
-    )
-    return [model_info(model_id) for model_id in ordered]
+    return [model_info(model_id) for model_id in _ordered_ids()]
 
 
 def model_info(model: str = DEFAULT_MODEL) -> ModelInfo:

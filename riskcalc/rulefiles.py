@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -215,8 +216,12 @@ def rules_root() -> Path:
     the package (a wheel carries rules/ as riskcalc/rules), else rules/ beside the package (a source checkout
     or an editable install, where the repository's rules/ is the one being edited)."""
     override = os.environ.get(RULES_DIR_ENV)
-    if override:
-        return Path(override)
+    return Path(override) if override else _packaged_rules()
+
+
+@cache
+def _packaged_rules() -> Path:
+    """The rule files that came with the package (found once per process: classify_all asks on every call)."""
     installed = resources.files("riskcalc").joinpath("rules")
     # A wheel is unpacked on disk, so the resource is a real directory; a zipped install is not supported.
     if isinstance(installed, Path) and installed.is_dir():
@@ -226,8 +231,14 @@ def rules_root() -> Path:
 
 def model_ids(root: Path | None = None) -> list[str]:
     """Every model folder under the rules root (a folder holding a model.yaml), in name order."""
-    folder = root or rules_root()
-    return sorted(path.parent.name for path in folder.glob("*/model.yaml"))
+    return list(_model_ids_in(root or rules_root()))
+
+
+@cache
+def _model_ids_in(folder: Path) -> tuple[str, ...]:
+    # Read once per folder and process, as each model's rules are (riskcalc.engine keeps one engine per model):
+    # a scheme folder added while a server runs is taken up when it restarts.
+    return tuple(sorted(path.parent.name for path in folder.glob("*/model.yaml")))
 
 
 class _UniqueKeyLoader(_SafeLoader):

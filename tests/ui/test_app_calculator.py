@@ -10,6 +10,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.ui.apptest import new_app
+from ui.lib.inputs import PROTOCOL_MEASURES
+from ui.lib.vocabulary import PROTOCOL_FIELDS
 
 
 def badge(at: AppTest) -> str:
@@ -50,9 +52,19 @@ def test_opens_with_a_provisional_case_and_its_pending_results() -> None:
 def test_every_input_has_a_visible_label_and_help() -> None:
     at = new_app()
     labelled = [*at.number_input, *at.radio, *at.multiselect, *at.checkbox, *at.text_input]
-    assert len(at.number_input) == 2 and len(at.text_input) == 3
+    # age and white count; the three MRD values, then the number boxes of "Results some protocols use" (modal
+    # number, DNA index, day-8 blast count, day-15 MRD, end-of-induction blasts)
+    assert len(at.number_input) == 2 and len(at.text_input) == 3 + 5
     for widget in labelled:
         assert widget.label
+    # one widget per input, keyed by its field; a measured result (day-15 MRD) by its "measured or not" choice
+    keys = {f"in_{field}_state" if field in PROTOCOL_MEASURES else f"in_{field}" for field in PROTOCOL_FIELDS}
+    protocol = [widget for widget in labelled if widget.key in keys]
+    assert len(protocol) == len(PROTOCOL_FIELDS)
+    for widget in protocol:  # each names the schemes that read it, from their model.yaml
+        assert "Read by:" in widget.help, widget.label
+    assert "Read by: Interfant-06." in at.radio(key="in_prednisone_response").help
+    assert "Read by: BFM (PDQ), DCOG ALL-10." in at.text_input(key="in_modal_chromosome_number").help
     assert all(
         widget.help
         for widget in [
