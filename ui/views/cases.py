@@ -475,7 +475,9 @@ def main() -> None:
     st.title("Teaching cases")
     st.caption(
         "Worked cases with invented vignettes. In the library each case shows its assessment at once; in the "
-        "quiz you commit to an answer (the groups still possible) before the answer and its explanation appear."
+        "quiz you commit to an answer (the groups still possible) before the answer and its explanation appear. "
+        "Protocols disagree shows cases that the real protocols classify differently, and why; the protocol quiz "
+        "asks which protocols call the child high risk."
     )
     if MODE not in st.session_state:
         # A link with a quiz order opens the quiz; otherwise the mode last used in this session, or the library.
