@@ -98,16 +98,26 @@ def _pending_that_matters(names: list[str], fillings: list[tuple[Any, ...]], gro
     return matters
 
 
-def _probes(rulebook: Rulebook, names: list[str], fillings: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+def _parts(rulebook: Rulebook, names: list[str]) -> list[list[str]]:
+    """The missing pending inputs, in the rulebook's groups (riskcalc.rulebook: no signal rule reads across)."""
+    parts = [[name for name in group if name in names] for group in rulebook.pending_groups]
+    return [part for part in parts if part]
+
+
+def _probes(rulebook: Rulebook, names: list[str]) -> list[dict[str, Any]]:
     """What to fill in to learn the signals of every filling of the pending results.
 
-    When no signal rule reads two pending inputs together (checked when the rulebook loads), a filling's
-    signals are the known signals plus those each filled input raises alone, so one probe per representative
-    value suffices (8 instead of 18 for three pending inputs). Otherwise every filling is probed whole.
+    A filling's signals are the known signals plus what each group of pending inputs raises with its part of
+    the filling, since no signal rule reads two groups together (riskcalc.rulebook). So each group is probed
+    with every combination of its own representatives, and the fillings are never probed whole: St Jude's
+    five pending inputs, with day-42 MRD and the consolidation finding read together, need 15 probes instead
+    of the 144 fillings; three inputs read alone need 8 instead of 18.
     """
-    if rulebook.pending_separable:
-        return [{name: value} for name in names for value in rulebook.pending[name]]
-    return [dict(zip(names, filling)) for filling in fillings]
+    probes = []
+    for part in _parts(rulebook, names):
+        for values in itertools.product(*(rulebook.pending[name] for name in part)):
+            probes.append(dict(zip(part, values)))
+    return probes
 
 
 def _filling_signals(
@@ -118,10 +128,13 @@ def _filling_signals(
     probe_signals: list[frozenset[str]],
     known: frozenset[str],
 ) -> list[frozenset[str]]:
-    if rulebook.pending_separable:
-        raised = {next(iter(probe.items())): signals for probe, signals in zip(probes, probe_signals)}
-        return [known.union(*(raised[item] for item in zip(names, filling))) for filling in fillings]
-    return [known | signals for signals in probe_signals]
+    raised = {tuple(probe.items()): signals for probe, signals in zip(probes, probe_signals)}
+    parts = _parts(rulebook, names)
+    signal_sets = []
+    for filling in fillings:
+        filled = dict(zip(names, filling))
+        signal_sets.append(known.union(*(raised[tuple((name, filled[name]) for name in part)] for part in parts)))
+    return signal_sets
 
 
 def _fills(names: list[str], filling: tuple[Any, ...]) -> dict[str, Any]:
@@ -154,7 +167,7 @@ def _plan(rulebook: Rulebook, patient: Patient, caller: str = "assess") -> _Plan
         and all(_is_missing(getattr(patient, other)) for other in rulebook.pending_unless.get(name, ()))
     ]
     fillings = list(itertools.product(*(rulebook.pending[name] for name in names))) if names else []
-    probes = _probes(rulebook, names, fillings) if fillings else []
+    probes = _probes(rulebook, names) if fillings else []
     return _Plan(patient, names, fillings, probes)
 
 

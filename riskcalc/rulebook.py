@@ -183,7 +183,7 @@ class Rulebook:
     _by_id: dict[str, Rule] = field(init=False, repr=False, compare=False, default_factory=dict)
     _position: dict[str, int] = field(init=False, repr=False, compare=False, default_factory=dict)
     _tier_rank: dict[str, int] = field(init=False, repr=False, compare=False, default_factory=dict)
-    _pending_separable: bool = field(init=False, repr=False, compare=False, default=False)
+    _pending_groups: tuple[tuple[str, ...], ...] = field(init=False, repr=False, compare=False, default=())
     # Memos of signals() and decide(): the same few thousand sets of fired rules recur across patients.
     _signals_of: dict[frozenset[str], frozenset[str]] = field(
         init=False, repr=False, compare=False, default_factory=dict
@@ -226,9 +226,26 @@ class Rulebook:
         object.__setattr__(self, "_by_id", {rule.id: rule for rule in self.rules})
         object.__setattr__(self, "_position", {rule.id: index for index, rule in enumerate(self.rules)})
         object.__setattr__(self, "_tier_rank", {tier.id: index for index, tier in enumerate(self.tiers)})
-        names = set(self.pending)
-        separable = all(len(fields_of(rule.condition) & names) <= 1 for rule in self.rules if rule.signals)
-        object.__setattr__(self, "_pending_separable", separable)
+        object.__setattr__(self, "_pending_groups", self._group_pending())
+
+    def _group_pending(self) -> tuple[tuple[str, ...], ...]:
+        """The pending inputs in groups that no signal-raising rule reads across: two inputs share a group when
+        one rule reads both (or each shares one with a third), each input alone otherwise. In pending order."""
+        group_of = {name: {name} for name in self.pending}
+        for rule in self.rules:
+            if not rule.signals:
+                continue
+            read = [name for name in self.pending if name in fields_of(rule.condition)]
+            if len(read) > 1:
+                merged = set().union(*(group_of[name] for name in read))
+                for name in merged:
+                    group_of[name] = merged
+        groups: list[tuple[str, ...]] = []
+        for name in self.pending:
+            group = tuple(member for member in self.pending if member in group_of[name])
+            if group not in groups:
+                groups.append(group)
+        return tuple(groups)
 
     def rule(self, rule_id: str) -> Rule:
         return self._by_id[rule_id]
@@ -241,10 +258,10 @@ class Rulebook:
         return self.tiers[self._tier_rank[tier]]
 
     @property
-    def pending_separable(self) -> bool:
-        """True when no signal-raising rule reads two pending inputs together, so that the signals of a
-        filling are the union of what each filled input raises on its own."""
-        return self._pending_separable
+    def pending_groups(self) -> tuple[tuple[str, ...], ...]:
+        """The pending inputs grouped so that no signal-raising rule reads two groups together: the signals of a
+        filling are then the union of what each group's part of it raises on its own."""
+        return self._pending_groups
 
     def ordered_findings(self, rules: list[Rule]) -> list[Rule]:
         """Findings in reading order: the branch first, then by factor as model.yaml lists them."""
