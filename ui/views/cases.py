@@ -7,6 +7,7 @@ page cannot disagree with the model (the file's expected groups are checked agai
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from itertools import combinations
 from typing import Any
 
@@ -27,9 +28,6 @@ from ui.lib.wording import groups_text, inputs_table
 
 LIBRARY, QUIZ = "Case library", "Quiz"
 LESSONS, PROTOCOL_QUIZ = "Protocols disagree", "Protocol quiz"
-PQUIZ_INDEX = "pquiz_index"  # position in the seeded order of the lessons
-PQUIZ_RECORD = "pquiz_record"  # lesson id -> {"tries": [[scheme, ...], ...], "solved": bool, "revealed": bool}
-PQUIZ_SCORE = "pquiz_score"
 LESSON_PICK = "lesson_pick"
 MODE = "cases_mode"
 KEPT_MODE = "_cases_mode_kept"  # the mode, kept while another page is shown (Streamlit drops the widget's own)
@@ -40,9 +38,6 @@ PROTOCOLS = "views/protocols.py"
 DISCLAIMER = "Educational illustration only, never a treatment recommendation: the treating protocol decides."
 SEED = "seed"  # the query parameter of the quiz's order
 QUIZ_SEED = "quiz_seed"
-QUIZ_INDEX = "quiz_index"  # position in the seeded order
-QUIZ_RECORD = "quiz_record"  # case id -> {"tries": [answer, ...], "solved": bool, "revealed": bool}
-QUIZ_SCORE = "quiz_score"  # {"answered": n, "first_try": n}: a case counts once, on its first committed answer
 
 
 def answer_key(number: int) -> str:
@@ -155,39 +150,61 @@ def library(cases: tuple[TeachingCase, ...], words: Vocabulary) -> None:
 # ---- the quiz ---------------------------------------------------------------------------------------------
 
 
-def _record(case_id: str) -> dict[str, Any]:
-    records: dict[str, dict[str, Any]] = st.session_state.setdefault(QUIZ_RECORD, {})
-    return records.setdefault(case_id, {"tries": [], "solved": False, "revealed": False})
+@dataclass(frozen=True)
+class Tally:
+    """One quiz's state in the session, under keys named by its prefix: each question's tries, whether it was
+    solved or shown, the score (a question counts once, at its first committed answer) and the position."""
+
+    prefix: str
+
+    @property
+    def record_key(self) -> str:
+        return f"{self.prefix}_record"  # question id -> {"tries": [answer, ...], "solved": bool, "revealed": bool}
+
+    @property
+    def score_key(self) -> str:
+        return f"{self.prefix}_score"  # {"answered": n, "first_try": n}
+
+    @property
+    def index_key(self) -> str:
+        return f"{self.prefix}_index"  # position in the seeded order
+
+    def record(self, question_id: str) -> dict[str, Any]:
+        records: dict[str, dict[str, Any]] = st.session_state.setdefault(self.record_key, {})
+        return records.setdefault(question_id, {"tries": [], "solved": False, "revealed": False})
+
+    def score(self) -> dict[str, int]:
+        score: dict[str, int] = st.session_state.setdefault(self.score_key, {"answered": 0, "first_try": 0})
+        return score
+
+    def check(self, question_id: str, choice: Any, correct: Any) -> None:
+        """Count a committed answer (a callback: it runs before the rerun, so the score drawn is current)."""
+        record = self.record(question_id)
+        if choice is None or record["solved"] or record["revealed"]:
+            return
+        record["tries"].append(choice)
+        if len(record["tries"]) == 1:
+            score = self.score()
+            score["answered"] += 1
+            score["first_try"] += int(choice == correct)
+        record["solved"] = choice == correct
+
+    def reveal(self, question_id: str) -> None:
+        record = self.record(question_id)
+        if not record["tries"] and not record["solved"]:
+            self.score()["answered"] += 1  # giving up counts as answered, not as right
+        record["revealed"] = True
+
+    def move(self, step: int, count: int) -> None:
+        st.session_state[self.index_key] = (st.session_state.get(self.index_key, 0) + step) % count
 
 
-def _score() -> dict[str, int]:
-    score: dict[str, int] = st.session_state.setdefault(QUIZ_SCORE, {"answered": 0, "first_try": 0})
-    return score
+GROUPS_QUIZ = Tally("quiz")  # which groups are still possible?
+PROTOCOL_TALLY = Tally("pquiz")  # which protocols call this child high risk?
 
 
 def _check(case_id: str, number: int, correct: str) -> None:
-    """Callback of "Check my answer": runs before the rerun, so the score drawn above is already current."""
-    choice = st.session_state.get(answer_key(number))
-    record = _record(case_id)
-    if choice is None or record["solved"] or record["revealed"]:
-        return
-    record["tries"].append(choice)
-    if len(record["tries"]) == 1:
-        score = _score()
-        score["answered"] += 1
-        score["first_try"] += int(choice == correct)
-    record["solved"] = choice == correct
-
-
-def _reveal(case_id: str) -> None:
-    record = _record(case_id)
-    if not record["tries"] and not record["solved"]:
-        _score()["answered"] += 1  # giving up counts as answered, not as right
-    record["revealed"] = True
-
-
-def _move(step: int, count: int) -> None:
-    st.session_state[QUIZ_INDEX] = (st.session_state.get(QUIZ_INDEX, 0) + step) % count
+    GROUPS_QUIZ.check(case_id, st.session_state.get(answer_key(number)), correct)
 
 
 def _clear_answers() -> None:
@@ -197,7 +214,7 @@ def _clear_answers() -> None:
 
 def _restart() -> None:
     """Clear the score and every answer; the order stays (it is the class's, from the link)."""
-    for key in (QUIZ_RECORD, QUIZ_SCORE, QUIZ_INDEX):
+    for key in (GROUPS_QUIZ.record_key, GROUPS_QUIZ.score_key, GROUPS_QUIZ.index_key):
         st.session_state.pop(key, None)
     _clear_answers()
 
@@ -219,7 +236,7 @@ def quiz_seed() -> tuple[int, str | None]:
         if given != st.session_state.get(QUIZ_SEED):
             # Another order renumbers the questions: an answer on screen would now sit under another case.
             st.session_state[QUIZ_SEED] = given
-            st.session_state[QUIZ_INDEX] = 0
+            st.session_state[GROUPS_QUIZ.index_key] = 0
             _clear_answers()
     seed: int = st.session_state.setdefault(QUIZ_SEED, new_seed())
     if st.query_params.get_all(SEED) != [str(seed)]:
@@ -248,13 +265,13 @@ _READABLE_ANSWERED = (
 def quiz(cases: tuple[TeachingCase, ...], words: Vocabulary) -> None:
     seed, problem = quiz_seed()
     order = quiz_order(cases, seed)
-    index = st.session_state.setdefault(QUIZ_INDEX, 0) % len(order)
+    index = st.session_state.setdefault(GROUPS_QUIZ.index_key, 0) % len(order)
     number = index + 1
     case = order[index]
     assessment = assess(case.patient)
     correct = answer_of(assessment)
-    record = _record(case.id)
-    score = _score()
+    record = GROUPS_QUIZ.record(case.id)
+    score = GROUPS_QUIZ.score()
     done = record["solved"] or record["revealed"]
 
     if problem:
@@ -292,9 +309,11 @@ def quiz(cases: tuple[TeachingCase, ...], words: Vocabulary) -> None:
             on_click=_check,
             args=(case.id, number, correct),
         )
-        st.button("Show the answer", key=f"quiz_reveal_{number}", disabled=done, on_click=_reveal, args=(case.id,))
-        st.button("Previous question", key="quiz_previous", on_click=_move, args=(-1, len(order)))
-        st.button("Next question", key="quiz_next", on_click=_move, args=(1, len(order)))
+        st.button(
+            "Show the answer", key=f"quiz_reveal_{number}", disabled=done, on_click=GROUPS_QUIZ.reveal, args=(case.id,)
+        )
+        st.button("Previous question", key="quiz_previous", on_click=GROUPS_QUIZ.move, args=(-1, len(order)))
+        st.button("Next question", key="quiz_next", on_click=GROUPS_QUIZ.move, args=(1, len(order)))
         st.button("Start over", key="quiz_restart", on_click=_restart, help="Clear the score and every answer.")
 
     _feedback(record, assessment)
@@ -366,54 +385,25 @@ def lesson_library(lessons: tuple[Lesson, ...], words: Vocabulary) -> None:
     show_lesson_answer(lesson, key=f"lesson_{lesson.id}")
 
 
-def _pquiz_record(lesson_id: str) -> dict[str, Any]:
-    records: dict[str, dict[str, Any]] = st.session_state.setdefault(PQUIZ_RECORD, {})
-    return records.setdefault(lesson_id, {"tries": [], "solved": False, "revealed": False})
-
-
-def _pquiz_score() -> dict[str, int]:
-    score: dict[str, int] = st.session_state.setdefault(PQUIZ_SCORE, {"answered": 0, "first_try": 0})
-    return score
-
-
 def pquiz_key(number: int) -> str:
     return f"pquiz_answer_{number}"
 
 
 def _pquiz_check(lesson_id: str, number: int, correct: list[str]) -> None:
-    choice = sorted(st.session_state.get(pquiz_key(number)) or [])
-    record = _pquiz_record(lesson_id)
-    if record["solved"] or record["revealed"]:
-        return
-    record["tries"].append(choice)
-    if len(record["tries"]) == 1:
-        score = _pquiz_score()
-        score["answered"] += 1
-        score["first_try"] += int(choice == sorted(correct))
-    record["solved"] = choice == sorted(correct)
-
-
-def _pquiz_reveal(lesson_id: str) -> None:
-    record = _pquiz_record(lesson_id)
-    if not record["tries"] and not record["solved"]:
-        _pquiz_score()["answered"] += 1
-    record["revealed"] = True
-
-
-def _pquiz_move(step: int, count: int) -> None:
-    st.session_state[PQUIZ_INDEX] = (st.session_state.get(PQUIZ_INDEX, 0) + step) % count
+    """The schemes chosen, in any order (none chosen is an answer too)."""
+    PROTOCOL_TALLY.check(lesson_id, sorted(st.session_state.get(pquiz_key(number)) or []), sorted(correct))
 
 
 def protocol_quiz(lessons: tuple[Lesson, ...], words: Vocabulary) -> None:
     """Which protocols call this child high risk? The student chooses every one (or none) before the answer."""
     seed, problem = quiz_seed()
     order = quiz_order(lessons, seed)
-    index = st.session_state.setdefault(PQUIZ_INDEX, 0) % len(order)
+    index = st.session_state.setdefault(PROTOCOL_TALLY.index_key, 0) % len(order)
     number, lesson = index + 1, order[index]
     results = classify_all(lesson.patient)
     correct = high_risk_schemes(results)
     names = shorts()
-    record, score = _pquiz_record(lesson.id), _pquiz_score()
+    record, score = PROTOCOL_TALLY.record(lesson.id), PROTOCOL_TALLY.score()
     done = record["solved"] or record["revealed"]
     if problem:
         st.warning(problem, icon=":material/shuffle:")
@@ -445,10 +435,14 @@ def protocol_quiz(lessons: tuple[Lesson, ...], words: Vocabulary) -> None:
             args=(lesson.id, number, correct),
         )
         st.button(
-            "Show the answer", key=f"pquiz_reveal_{number}", disabled=done, on_click=_pquiz_reveal, args=(lesson.id,)
+            "Show the answer",
+            key=f"pquiz_reveal_{number}",
+            disabled=done,
+            on_click=PROTOCOL_TALLY.reveal,
+            args=(lesson.id,),
         )
-        st.button("Previous question", key="pquiz_previous", on_click=_pquiz_move, args=(-1, len(order)))
-        st.button("Next question", key="pquiz_next", on_click=_pquiz_move, args=(1, len(order)))
+        st.button("Previous question", key="pquiz_previous", on_click=PROTOCOL_TALLY.move, args=(-1, len(order)))
+        st.button("Next question", key="pquiz_next", on_click=PROTOCOL_TALLY.move, args=(1, len(order)))
     said = join_words([names[scheme] for scheme in correct], "and") or "none of them"
     if record["solved"]:
         first = " at the first try" if len(record["tries"]) == 1 else f" after {len(record['tries'])} tries"
