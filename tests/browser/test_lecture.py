@@ -15,6 +15,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from bench.harness.browser import wait_idle
 from tests.browser.pages import blocking_violations, open_page
+from tests.side_by_side import AT_300, PATIENT_Z, link
 
 pytestmark = pytest.mark.browser
 expect.set_options(timeout=15_000)  # a loaded machine needs longer than the default 5 s to redraw a page
@@ -209,7 +210,9 @@ def test_two_pinned_cases_were_lost_on_reload(projector: Page, app_url: str) -> 
     expect(badges.nth(1)).to_contain_text("Risk group: High")
 
 
-PAGES = {"calculator": CASE, "compare": "/compare", "cases": "/cases", "batch": "/batch"}
+# The Protocols page with every scheme's row, a disputed boundary and the protocol inputs in its link.
+PROTOCOLS = "/protocols" + link(AT_300).removeprefix("/protocols")
+PAGES = {"calculator": CASE, "compare": "/compare", "cases": "/cases", "batch": "/batch", "protocols": PROTOCOLS}
 
 
 @pytest.mark.parametrize("path", PAGES.values(), ids=PAGES.keys())
@@ -227,6 +230,8 @@ STATES = {
     "compare": "/compare?compare=age_years:4;wbc_10e9_per_l:12|age_years:15;wbc_10e9_per_l:60",
     "cases": "/cases",
     "batch": "/batch",
+    "protocols": PROTOCOLS,
+    "protocol-inputs": "/" + link(PATIENT_Z).removeprefix("/protocols"),
 }
 
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from riskcalc import assess, models
+from riskcalc import Patient, assess, classify_all, get_rulebook, models
 from riskcalc.explain import headline
 from tests.side_by_side import AT_300, AT_300_MARK, EXPECTED, PATIENTS
+from tests.test_scheme_cases import CASES
 from tests.ui.apptest import APP
+from ui.lib.protocol_rows import rows, shorts
 from ui.lib.query import patient_from_query
 
 # The issue's lesson: one child, NCI/Rome standard risk, AALL08B1 high risk (day-8 MRD 1 % or more without
@@ -114,3 +118,22 @@ def test_without_a_case_the_page_says_how_to_open_it() -> None:
     assert not at.exception
     assert not at.table
     assert "Open this page with a case in its link" in at.info[0].value
+
+
+@pytest.mark.parametrize(("model", "case"), CASES, ids=[f"{model}:{case['name']}" for model, case in CASES])
+def test_every_scheme_case_reads_as_expected_in_the_pages_cell(model: str, case: dict[str, Any]) -> None:
+    """Every worked example and cut-off case of the case tables, as the Protocols page's row (and the handouts'
+    table, built by the same function) puts it in words: the source's tier name, the range, or why not."""
+    results = classify_all(Patient.model_validate(case["patient"]))
+    (row,) = [row for row in rows(results, shorts()) if row.model_id == model]
+    expect = case["expect"]
+    if expect["status"] == "classified":
+        names = [get_rulebook(model).tier(tier).name for tier in expect["possible_tiers"]]
+        if len(names) == 1:
+            assert row.result == names[0]
+        else:
+            assert row.result.startswith("Provisional: ") and all(name in row.result for name in names)
+    else:
+        assert row.result.startswith(
+            {"not_applicable": "Not applicable (", "not_classified": "Not classified ("}[expect["status"]]
+        )
