@@ -70,8 +70,9 @@ def answer_words(answer: str) -> str:
 # ---- shared pieces --------------------------------------------------------------------------------------
 
 
-def show_vignette(case: TeachingCase, words: Vocabulary, *, title: str) -> None:
-    """The case as a student meets it: vignette and inputs, nothing about the answer."""
+def show_vignette(case: TeachingCase | Lesson, words: Vocabulary, *, title: str) -> None:
+    """The case as a student meets it: vignette and inputs (a lesson's also those only some protocols read),
+    nothing about the answer."""
     st.header(title)  # h2 under the page's h1, so the headings keep their order for screen readers
     st.markdown(case.vignette)
     rows = ["| Input | Value |", "|---|---|"]
@@ -344,15 +345,6 @@ def _feedback(record: dict[str, Any], assessment: Assessment) -> None:
 # ---- the lesson on disagreement ----------------------------------------------------------------------------
 
 
-def show_lesson_case(lesson: Lesson, words: Vocabulary, *, title: str) -> None:
-    """A lesson's vignette and inputs (its own and any only some protocols read), nothing about the answer."""
-    st.header(title)
-    st.markdown(lesson.vignette)
-    rows = ["| Input | Value |", "|---|---|"]
-    rows += [f"| {label} | {value.replace('|', '/')} |" for label, value in inputs_table(lesson.patient, words)]
-    st.markdown("\n".join(rows))
-
-
 def show_lesson_answer(lesson: Lesson, *, key: str) -> None:
     """The case under every scheme, and the lesson's cited reasons for each disagreement."""
     results = classify_all(lesson.patient)
@@ -381,7 +373,7 @@ def lesson_library(lessons: tuple[Lesson, ...], words: Vocabulary) -> None:
         help="Invented vignettes chosen so that the protocols disagree; every result is computed by the schemes.",
     )
     lesson = by_id[pick]
-    show_lesson_case(lesson, words, title=lesson.title)
+    show_vignette(lesson, words, title=lesson.title)
     show_lesson_answer(lesson, key=f"lesson_{lesson.id}")
 
 
@@ -411,7 +403,7 @@ def protocol_quiz(lessons: tuple[Lesson, ...], words: Vocabulary) -> None:
         f"**Score: {score['first_try']} of {score['answered']} right at the first try** ({len(order)} questions in all)."
     )
     st.caption(share_line(seed))
-    show_lesson_case(lesson, words, title=f"Question {number} of {len(order)}")
+    show_vignette(lesson, words, title=f"Question {number} of {len(order)}")
     key = pquiz_key(number)
     if key not in st.session_state and record["tries"]:
         st.session_state[key] = record["tries"][-1]
