@@ -13,7 +13,7 @@ from typing import Any
 
 import streamlit as st
 
-from riskcalc import Assessment, Patient, RiskGroup, assess, classify_all, models
+from riskcalc import Assessment, Patient, RiskGroup, assess, classify_all, get_rulebook, models
 from riskcalc.explain import headline, join_words
 from riskcalc.rulebook import DEFAULT_MODEL
 from ui.lib import charts, comparison, render
@@ -35,7 +35,6 @@ PICK = "cases_pick"
 PIN_MESSAGE = "_cases_pin_message"  # (where the Pin button was pressed, what pin() said)
 CALCULATOR = "views/calculator.py"  # as st.navigation knows it: relative to ui/app.py
 PROTOCOLS = "views/protocols.py"
-DISCLAIMER = "Educational illustration only, never a treatment recommendation: the treating protocol decides."
 SEED = "seed"  # the query parameter of the quiz's order
 QUIZ_SEED = "quiz_seed"
 
@@ -133,17 +132,19 @@ def pictures(assessment: Assessment, *, key: str) -> None:
 # ---- the library ------------------------------------------------------------------------------------------
 
 
+def pick_by_title(items: dict[str, Any], label: str, key: str, help_text: str) -> Any:
+    """A picker listing items by title only, no numbers: a quiz question's number must not point to an entry."""
+    chosen = st.selectbox(label, list(items), format_func=lambda item_id: items[item_id].title, key=key, help=help_text)
+    return items[chosen]
+
+
 def library(cases: tuple[TeachingCase, ...], words: Vocabulary) -> None:
-    by_id = {case.id: case for case in cases}
-    pick = st.selectbox(
+    case = pick_by_title(
+        {case.id: case for case in cases},
         "Choose a case",
-        list(by_id),
-        # Titles only, no numbers: a quiz question's number must not point to a library entry.
-        format_func=lambda case_id: by_id[case_id].title,
-        key=PICK,
-        help="Each case is an invented vignette; the assessment below is computed by the model.",
+        PICK,
+        "Each case is an invented vignette; the assessment below is computed by the model.",
     )
-    case = by_id[pick]
     show_vignette(case, words, title=case.title)
     show_answer(case, assess(case.patient), words, key=f"library_{case.id}")
 
@@ -360,21 +361,31 @@ def show_lesson_answer(lesson: Lesson, *, key: str) -> None:
         if st.button("Open on the Protocols page", key=f"{key}_protocols", icon=":material/rule:"):
             st.switch_page(PROTOCOLS, query_params={**app_parameters(), **query_from_patient(lesson.patient)})
     case_actions(lesson.patient, key=key)
-    st.caption(DISCLAIMER)
+    st.caption(get_rulebook().disclaimer)
 
 
 def lesson_library(lessons: tuple[Lesson, ...], words: Vocabulary) -> None:
-    by_id = {lesson.id: lesson for lesson in lessons}
-    pick = st.selectbox(
+    lesson = pick_by_title(
+        {lesson.id: lesson for lesson in lessons},
         "Choose a lesson",
-        list(by_id),
-        format_func=lambda lesson_id: by_id[lesson_id].title,
-        key=LESSON_PICK,
-        help="Invented vignettes chosen so that the protocols disagree; every result is computed by the schemes.",
+        LESSON_PICK,
+        "Invented vignettes chosen so that the protocols disagree; every result is computed by the schemes.",
     )
-    lesson = by_id[pick]
     show_vignette(lesson, words, title=lesson.title)
     show_lesson_answer(lesson, key=f"lesson_{lesson.id}")
+
+
+def high_risk_meaning() -> str:
+    """What counts as calling a child high risk, scheme by scheme: the tiers each model.yaml marks high_risk."""
+    tiers = [
+        f"{info.short}: {join_words([tier.name for tier in info.tier_details if tier.high_risk], 'or')}"
+        for info in models()
+        if info.id != DEFAULT_MODEL
+    ]
+    return (
+        "Calling a child high risk means these groups: " + "; ".join(tiers) + ". A protocol that does not apply to "
+        "this child, or does not classify it, does not call it high risk."
+    )
 
 
 def pquiz_key(number: int) -> str:
@@ -414,8 +425,7 @@ def protocol_quiz(lessons: tuple[Lesson, ...], words: Vocabulary) -> None:
         format_func=names.__getitem__,
         key=key,
         disabled=done,
-        help="High risk: the scheme's high-risk or very-high-risk group (COG AALL1731: any group of its high-risk "
-        "ladder). A protocol that does not apply to this child, or does not classify it, does not call it high risk.",
+        help=high_risk_meaning(),
     )
     with st.container(horizontal=True):
         st.button(
